@@ -13,3 +13,8 @@
 
 pub mod bank;
 pub mod domain;
+pub mod http;
+pub mod rooms;
+pub mod server;
+pub mod store;
+pub mod ws;

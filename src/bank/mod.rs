@@ -124,13 +124,18 @@ impl Bank {
         let mut questions = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         for path in &files {
-            let file = path
-                .file_name()
-                .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let file = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             let text = match std::fs::read_to_string(path) {
                 Ok(t) => t,
                 Err(e) => {
-                    problems.push(Problem { file, id: None, message: format!("cannot read: {e}") });
+                    problems.push(Problem {
+                        file,
+                        id: None,
+                        message: format!("cannot read: {e}"),
+                    });
                     continue;
                 }
             };
@@ -140,7 +145,10 @@ impl Bank {
                     problems.push(Problem {
                         file,
                         id: None,
-                        message: format!("not valid TOML for the bank format: {}", e.to_string().trim()),
+                        message: format!(
+                            "not valid TOML for the bank format: {}",
+                            e.to_string().trim()
+                        ),
                     });
                     continue;
                 }
@@ -148,7 +156,11 @@ impl Bank {
             for rq in raw.question {
                 let id = rq.id.clone();
                 let mut report = |message: String| {
-                    problems.push(Problem { file: file.clone(), id: Some(id.clone()), message })
+                    problems.push(Problem {
+                        file: file.clone(),
+                        id: Some(id.clone()),
+                        message,
+                    })
                 };
                 if let Some(first) = seen.get(&rq.id) {
                     report(format!("duplicate id, first used in {first}"));
@@ -170,8 +182,15 @@ impl Bank {
         if !problems.is_empty() {
             return Err(BankErrors(problems));
         }
-        let by_id = questions.iter().map(|q| (q.id.clone(), q.clone())).collect();
-        Ok(Bank { questions, by_id, media_dir })
+        let by_id = questions
+            .iter()
+            .map(|q| (q.id.clone(), q.clone()))
+            .collect();
+        Ok(Bank {
+            questions,
+            by_id,
+            media_dir,
+        })
     }
 
     pub fn questions(&self) -> &[Arc<Question>] {
@@ -225,19 +244,51 @@ impl fmt::Display for Coverage {
         writeln!(
             f,
             "  by history:    {}",
-            join(self.by_history.iter().map(|(h, n)| format!("{} ({}) {n}", h, h.name_zh())).collect())
+            join(
+                self.by_history
+                    .iter()
+                    .map(|(h, n)| format!("{} ({}) {n}", h, h.name_zh()))
+                    .collect()
+            )
         )?;
         writeln!(
             f,
             "  by difficulty: {}",
-            join(self.by_difficulty.iter().map(|(d, n)| format!("{d}: {n}")).collect())
+            join(
+                self.by_difficulty
+                    .iter()
+                    .map(|(d, n)| format!("{d}: {n}"))
+                    .collect()
+            )
         )?;
-        writeln!(f, "  by kind:       {}", join(self.by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect()))?;
-        write!(f, "  by media:      {}", join(self.by_media.iter().map(|(k, n)| format!("{k} {n}")).collect()))
+        writeln!(
+            f,
+            "  by kind:       {}",
+            join(
+                self.by_kind
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect()
+            )
+        )?;
+        write!(
+            f,
+            "  by media:      {}",
+            join(
+                self.by_media
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect()
+            )
+        )
     }
 }
 
-fn check_question(rq: RawQuestion, media_dir: &Path, report: &mut impl FnMut(String)) -> Option<Question> {
+fn check_question(
+    rq: RawQuestion,
+    media_dir: &Path,
+    report: &mut impl FnMut(String),
+) -> Option<Question> {
     let mut ok = true;
     let mut fail = |msg: String| {
         ok = false;
@@ -245,16 +296,24 @@ fn check_question(rq: RawQuestion, media_dir: &Path, report: &mut impl FnMut(Str
     };
     if rq.id.is_empty()
         || rq.id.len() > MAX_ID_LEN
-        || !rq.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || !rq
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        fail(format!("id must be 1–{MAX_ID_LEN} characters of a-z, 0-9 and '-'"));
+        fail(format!(
+            "id must be 1–{MAX_ID_LEN} characters of a-z, 0-9 and '-'"
+        ));
     }
     if rq.version == 0 {
         fail("version starts at 1".into());
     }
     let history = History::parse(&rq.history);
     if history.is_none() {
-        fail(format!("history {:?} is not one of party, prc, reform, socialism", rq.history));
+        fail(format!(
+            "history {:?} is not one of party, prc, reform, socialism",
+            rq.history
+        ));
     }
     if !(1..=5).contains(&rq.difficulty) {
         fail(format!("difficulty {} is outside 1–5", rq.difficulty));
@@ -264,18 +323,29 @@ fn check_question(rq: RawQuestion, media_dir: &Path, report: &mut impl FnMut(Str
         "multiple" => Some(QuestionKind::Multiple),
         "true_false" => Some(QuestionKind::TrueFalse),
         other => {
-            fail(format!("kind {other:?} is not one of single, multiple, true_false"));
+            fail(format!(
+                "kind {other:?} is not one of single, multiple, true_false"
+            ));
             None
         }
     };
-    for (field, value) in [("prompt", &rq.prompt), ("explanation", &rq.explanation), ("source", &rq.source)] {
+    for (field, value) in [
+        ("prompt", &rq.prompt),
+        ("explanation", &rq.explanation),
+        ("source", &rq.source),
+    ] {
         if value.trim().is_empty() {
             fail(format!("{field} is empty"));
         }
     }
-    let time_limit = u64::try_from(rq.time_limit).ok().filter(|s| TIME_LIMIT_SECS.contains(s));
+    let time_limit = u64::try_from(rq.time_limit)
+        .ok()
+        .filter(|s| TIME_LIMIT_SECS.contains(s));
     if time_limit.is_none() {
-        fail(format!("time_limit {} is outside 5–120 seconds", rq.time_limit));
+        fail(format!(
+            "time_limit {} is outside 5–120 seconds",
+            rq.time_limit
+        ));
     }
     let (options, answer) = match kind {
         Some(kind) => match check_answer(kind, rq.options, &rq.answer) {
@@ -330,10 +400,17 @@ fn check_answer(
         let index = match answer {
             "true" => 0,
             "false" => 1,
-            _ => return Err(format!("answer {answer:?} of a true_false question must be \"true\" or \"false\"")),
+            _ => {
+                return Err(format!(
+                    "answer {answer:?} of a true_false question must be \"true\" or \"false\""
+                ));
+            }
         };
         let options = TRUE_FALSE_OPTIONS.iter().map(|s| s.to_string()).collect();
-        return Ok((options, OptionSet::from_indices([index]).expect("index in range")));
+        return Ok((
+            options,
+            OptionSet::from_indices([index]).expect("index in range"),
+        ));
     }
     let options: Vec<String> = options
         .ok_or("single and multiple questions need options")?
@@ -341,7 +418,10 @@ fn check_answer(
         .map(|o| o.trim().to_owned())
         .collect();
     if !(2..=MAX_OPTIONS).contains(&options.len()) {
-        return Err(format!("{} options; a question takes 2–{MAX_OPTIONS}", options.len()));
+        return Err(format!(
+            "{} options; a question takes 2–{MAX_OPTIONS}",
+            options.len()
+        ));
     }
     if options.iter().any(String::is_empty) {
         return Err("an option is empty".into());
@@ -353,7 +433,10 @@ fn check_answer(
     for letter in answer.chars() {
         let index = (letter as u32).wrapping_sub('A' as u32) as usize;
         if !letter.is_ascii_uppercase() || index >= options.len() {
-            return Err(format!("answer letter {letter:?} names no option (A–{})", (b'A' + options.len() as u8 - 1) as char));
+            return Err(format!(
+                "answer letter {letter:?} names no option (A–{})",
+                (b'A' + options.len() as u8 - 1) as char
+            ));
         }
         if indices.contains(&index) {
             return Err(format!("answer letter {letter:?} repeats"));
@@ -363,33 +446,53 @@ fn check_answer(
     match (kind, indices.len()) {
         (_, 0) => return Err("answer is empty".into()),
         (QuestionKind::Single, n) if n != 1 => {
-            return Err(format!("a single question has exactly one answer letter, not {n}"));
+            return Err(format!(
+                "a single question has exactly one answer letter, not {n}"
+            ));
         }
-        (QuestionKind::Multiple, 1) => return Err("a multiple question has at least two answer letters".into()),
+        (QuestionKind::Multiple, 1) => {
+            return Err("a multiple question has at least two answer letters".into());
+        }
         _ => {}
     }
     let set = OptionSet::from_indices(indices).ok_or("answer out of range")?;
     Ok((options, set))
 }
 
-fn check_media(raw: RawMedia, media_dir: &Path, time_limit: Option<u64>) -> Result<Media, Vec<String>> {
+fn check_media(
+    raw: RawMedia,
+    media_dir: &Path,
+    time_limit: Option<u64>,
+) -> Result<Media, Vec<String>> {
     let mut errors = Vec::new();
     let kind = match raw.kind.as_str() {
         "image" => Some(MediaKind::Image),
         "audio" => Some(MediaKind::Audio),
         "video" => Some(MediaKind::Video),
         other => {
-            errors.push(format!("media kind {other:?} is not one of image, audio, video"));
+            errors.push(format!(
+                "media kind {other:?} is not one of image, audio, video"
+            ));
             None
         }
     };
     let file_ok = !raw.file.is_empty()
         && !raw.file.starts_with('.')
-        && raw.file.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        && raw
+            .file
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
     if !file_ok {
-        errors.push(format!("media file {:?} must be a plain file name (a-z, 0-9, '-', '_', '.')", raw.file));
+        errors.push(format!(
+            "media file {:?} must be a plain file name (a-z, 0-9, '-', '_', '.')",
+            raw.file
+        ));
     }
-    let extension = raw.file.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let extension = raw
+        .file
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     if let Some(kind) = kind {
         let allowed: &[&str] = match kind {
             MediaKind::Image => &["svg", "png", "jpg", "jpeg", "webp"],
@@ -397,29 +500,49 @@ fn check_media(raw: RawMedia, media_dir: &Path, time_limit: Option<u64>) -> Resu
             MediaKind::Video => &["mp4", "webm"],
         };
         if !allowed.contains(&extension.as_str()) {
-            errors.push(format!("media file {:?} is not a {} file ({})", raw.file, kind.as_str(), allowed.join(", ")));
+            errors.push(format!(
+                "media file {:?} is not a {} file ({})",
+                raw.file,
+                kind.as_str(),
+                allowed.join(", ")
+            ));
         }
         if file_ok {
             match std::fs::metadata(media_dir.join(&raw.file)) {
                 Ok(meta) => {
-                    let max = if kind == MediaKind::Video { MAX_VIDEO_BYTES } else { MAX_IMAGE_OR_AUDIO_BYTES };
+                    let max = if kind == MediaKind::Video {
+                        MAX_VIDEO_BYTES
+                    } else {
+                        MAX_IMAGE_OR_AUDIO_BYTES
+                    };
                     if meta.len() > max {
-                        errors.push(format!("media file {} is {} KB, over the {} KB limit", raw.file, meta.len() / 1024, max / 1024));
+                        errors.push(format!(
+                            "media file {} is {} KB, over the {} KB limit",
+                            raw.file,
+                            meta.len() / 1024,
+                            max / 1024
+                        ));
                     }
                 }
-                Err(_) => errors.push(format!("media file {} is missing from {}", raw.file, media_dir.display())),
+                Err(_) => errors.push(format!(
+                    "media file {} is missing from {}",
+                    raw.file,
+                    media_dir.display()
+                )),
             }
         }
-        if matches!(kind, MediaKind::Image | MediaKind::Video) && raw.alt.as_deref().is_none_or(|a| a.trim().is_empty()) {
+        if matches!(kind, MediaKind::Image | MediaKind::Video)
+            && raw.alt.as_deref().is_none_or(|a| a.trim().is_empty())
+        {
             errors.push("images and video need alt text".into());
         }
         if matches!(kind, MediaKind::Audio | MediaKind::Video) {
             match raw.duration {
                 None => errors.push("audio and video need a duration in seconds".into()),
                 Some(d) if d <= 0 => errors.push(format!("duration {d} must be positive")),
-                Some(d) if time_limit.is_some_and(|t| d as u64 >= t) => {
-                    errors.push(format!("duration {d} s leaves no time to answer within time_limit"))
-                }
+                Some(d) if time_limit.is_some_and(|t| d as u64 >= t) => errors.push(format!(
+                    "duration {d} s leaves no time to answer within time_limit"
+                )),
                 Some(_) => {}
             }
         }
@@ -430,8 +553,14 @@ fn check_media(raw: RawMedia, media_dir: &Path, time_limit: Option<u64>) -> Resu
     Ok(Media {
         kind: kind.expect("checked above"),
         file: raw.file,
-        alt: raw.alt.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty()),
-        caption: raw.caption.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()),
+        alt: raw
+            .alt
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty()),
+        caption: raw
+            .caption
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty()),
         duration: raw.duration.map(|d| Duration::from_secs(d as u64)),
     })
 }

@@ -2,7 +2,10 @@ use std::path::Path;
 
 use super::*;
 
-fn bank_with(files: &[(&str, &str)], media: &[(&str, usize)]) -> (tempfile::TempDir, Result<Bank, BankErrors>) {
+fn bank_with(
+    files: &[(&str, &str)],
+    media: &[(&str, usize)],
+) -> (tempfile::TempDir, Result<Bank, BankErrors>) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(MEDIA_DIR)).unwrap();
     for (name, text) in files {
@@ -41,7 +44,12 @@ time_limit = 15
 "#;
 
 fn problems(result: Result<Bank, BankErrors>) -> Vec<String> {
-    result.unwrap_err().0.iter().map(ToString::to_string).collect()
+    result
+        .unwrap_err()
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 #[test]
@@ -73,7 +81,15 @@ time_limit = 500
     let (_dir, bank) = bank_with(&[("bad.toml", bad)], &[]);
     let p = problems(bank);
     let all = p.join("\n");
-    for expected in ["id must be", "history \"ancient\"", "difficulty 7", "prompt is empty", "source is empty", "time_limit 500", "two options are the same"] {
+    for expected in [
+        "id must be",
+        "history \"ancient\"",
+        "difficulty 7",
+        "prompt is empty",
+        "source is empty",
+        "time_limit 500",
+        "two options are the same",
+    ] {
         assert!(all.contains(expected), "missing {expected:?} in\n{all}");
     }
     assert!(p.iter().all(|line| line.starts_with("bad.toml [Bad Id]: ")));
@@ -90,7 +106,12 @@ fn duplicate_ids_across_files_are_reported() {
 #[test]
 fn answer_letters_must_fit_the_kind_and_the_options() {
     for (kind, answer, options, expected) in [
-        ("single", "AB", "[\"甲\", \"乙\"]", "exactly one answer letter"),
+        (
+            "single",
+            "AB",
+            "[\"甲\", \"乙\"]",
+            "exactly one answer letter",
+        ),
         ("multiple", "A", "[\"甲\", \"乙\"]", "at least two"),
         ("single", "C", "[\"甲\", \"乙\"]", "names no option"),
         ("single", "a", "[\"甲\", \"乙\"]", "names no option"),
@@ -103,7 +124,10 @@ fn answer_letters_must_fit_the_kind_and_the_options() {
         );
         let (_dir, bank) = bank_with(&[("x.toml", &text)], &[]);
         let p = problems(bank).join("\n");
-        assert!(p.contains(expected), "{kind}/{answer}: expected {expected:?} in {p}");
+        assert!(
+            p.contains(expected),
+            "{kind}/{answer}: expected {expected:?} in {p}"
+        );
     }
 }
 
@@ -116,17 +140,39 @@ fn media_question(kind: &str, file: &str, extra: &str) -> String {
 #[test]
 fn media_must_exist_fit_its_kind_and_stay_small() {
     let cases = [
-        (media_question("image", "missing.svg", "alt = \"图\""), "is missing"),
-        (media_question("image", "map.mp3", "alt = \"图\""), "is not a image file"),
-        (media_question("image", "big.png", "alt = \"图\""), "over the 300 KB limit"),
+        (
+            media_question("image", "missing.svg", "alt = \"图\""),
+            "is missing",
+        ),
+        (
+            media_question("image", "map.mp3", "alt = \"图\""),
+            "is not a image file",
+        ),
+        (
+            media_question("image", "big.png", "alt = \"图\""),
+            "over the 300 KB limit",
+        ),
         (media_question("image", "map.svg", ""), "need alt text"),
         (media_question("audio", "talk.mp3", ""), "need a duration"),
-        (media_question("audio", "talk.mp3", "duration = 30"), "leaves no time"),
-        (media_question("video", "../etc.mp4", "alt = \"a\"\nduration = 5"), "plain file name"),
+        (
+            media_question("audio", "talk.mp3", "duration = 30"),
+            "leaves no time",
+        ),
+        (
+            media_question("video", "../etc.mp4", "alt = \"a\"\nduration = 5"),
+            "plain file name",
+        ),
         (media_question("hologram", "map.svg", ""), "media kind"),
     ];
     for (text, expected) in cases {
-        let (_dir, bank) = bank_with(&[("m.toml", &text)], &[("map.svg", 100), ("big.png", 400 * 1024), ("talk.mp3", 1000)]);
+        let (_dir, bank) = bank_with(
+            &[("m.toml", &text)],
+            &[
+                ("map.svg", 100),
+                ("big.png", 400 * 1024),
+                ("talk.mp3", 1000),
+            ],
+        );
         let p = problems(bank).join("\n");
         assert!(p.contains(expected), "expected {expected:?} in {p}");
     }
@@ -144,7 +190,13 @@ fn good_media_loads() {
 
 #[test]
 fn unknown_fields_and_broken_toml_are_reported_per_file() {
-    let (_dir, bank) = bank_with(&[("a.toml", "[[question]]\nid = \"x\"\nwrong_field = 1\n"), ("b.toml", "this is not toml")], &[]);
+    let (_dir, bank) = bank_with(
+        &[
+            ("a.toml", "[[question]]\nid = \"x\"\nwrong_field = 1\n"),
+            ("b.toml", "this is not toml"),
+        ],
+        &[],
+    );
     let p = problems(bank);
     assert_eq!(p.len(), 2);
     assert!(p[0].starts_with("a.toml: "));

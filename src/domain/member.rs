@@ -6,7 +6,16 @@ pub const NICKNAME_MAX_CHARS: usize = 16;
 
 /// The ten districts of Qingdao, the default district list (design.md §1).
 pub const DEFAULT_DISTRICTS: [&str; 10] = [
-    "市南区", "市北区", "李沧区", "崂山区", "城阳区", "黄岛区", "即墨区", "胶州市", "平度市", "莱西市",
+    "市南区",
+    "市北区",
+    "李沧区",
+    "崂山区",
+    "城阳区",
+    "黄岛区",
+    "即墨区",
+    "胶州市",
+    "平度市",
+    "莱西市",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

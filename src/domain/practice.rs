@@ -144,7 +144,10 @@ enum Phase {
     /// Nothing shown yet.
     NotStarted,
     Open(Open),
-    Revealed { next: NextStep, timed_out: bool },
+    Revealed {
+        next: NextStep,
+        timed_out: bool,
+    },
     Finished,
 }
 
@@ -226,14 +229,23 @@ impl PracticeSet {
         self.current_seq().map(|_| &self.questions[self.index])
     }
 
+    /// The question `next_question` would show now, if it may show one.
+    pub fn upcoming_question(&self) -> Option<&Arc<Question>> {
+        let index = match &self.phase {
+            Phase::NotStarted => 0,
+            Phase::Revealed {
+                next: NextStep::Continue,
+                ..
+            } => self.index + 1,
+            _ => return None,
+        };
+        self.questions.get(index)
+    }
+
     /// Shows the next question (the first one on a fresh set). `order` is
     /// the shuffled option order for this player; it must be a permutation
     /// of the next question's options.
-    pub fn next_question(
-        &mut self,
-        order: Vec<u8>,
-        now: Instant,
-    ) -> Result<Presented, RuleError> {
+    pub fn next_question(&mut self, order: Vec<u8>, now: Instant) -> Result<Presented, RuleError> {
         let index = match &self.phase {
             Phase::NotStarted => 0,
             Phase::Open(_) => return Err(RuleError::QuestionOpen),
@@ -278,7 +290,9 @@ impl PracticeSet {
     /// When the open question's time runs out, if one is open.
     pub fn deadline(&self) -> Option<Instant> {
         match &self.phase {
-            Phase::Open(open) => Some(self.clock_start(open) + self.questions[self.index].time_limit),
+            Phase::Open(open) => {
+                Some(self.clock_start(open) + self.questions[self.index].time_limit)
+            }
             _ => None,
         }
     }
@@ -429,7 +443,9 @@ impl PracticeSet {
             Phase::NotStarted => Err(RuleError::NoOpenQuestion),
             _ if seq != current => Err(RuleError::NotCurrent { got: seq }),
             Phase::Open(_) => Ok(()),
-            Phase::Revealed { timed_out: true, .. } => Err(RuleError::TooLate),
+            Phase::Revealed {
+                timed_out: true, ..
+            } => Err(RuleError::TooLate),
             Phase::Revealed { .. } => Err(RuleError::AlreadyAnswered),
             Phase::Finished => Err(RuleError::AlreadyAnswered),
         }
@@ -437,7 +453,11 @@ impl PracticeSet {
 }
 
 /// Maps shown positions back to canonical options and checks their shape.
-fn canonical_choice(question: &Question, order: &[u8], shown: &[u8]) -> Result<OptionSet, RuleError> {
+fn canonical_choice(
+    question: &Question,
+    order: &[u8],
+    shown: &[u8],
+) -> Result<OptionSet, RuleError> {
     if shown.is_empty() {
         return Err(RuleError::InvalidChoice("choose at least one option"));
     }
@@ -455,7 +475,9 @@ fn canonical_choice(question: &Question, order: &[u8], shown: &[u8]) -> Result<O
         canonical.push(index as usize);
     }
     if question.kind != super::question::QuestionKind::Multiple && canonical.len() != 1 {
-        return Err(RuleError::InvalidChoice("this question takes exactly one option"));
+        return Err(RuleError::InvalidChoice(
+            "this question takes exactly one option",
+        ));
     }
     OptionSet::from_indices(canonical).ok_or(RuleError::InvalidChoice("no option at that position"))
 }

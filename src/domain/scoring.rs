@@ -45,7 +45,10 @@ mod tests {
 
     #[test]
     fn answers_under_half_a_second_earn_full_points() {
-        assert_eq!(base_points(true, Duration::from_millis(499), T, false), 1000);
+        assert_eq!(
+            base_points(true, Duration::from_millis(499), T, false),
+            1000
+        );
     }
 
     #[test]

@@ -74,7 +74,8 @@ pub fn challenge_ladder(
     limit: usize,
     rng: &mut impl Rng,
 ) -> Vec<Arc<Question>> {
-    let mut admitted: Vec<Arc<Question>> = pool.iter().filter(|q| filter.admits(q)).cloned().collect();
+    let mut admitted: Vec<Arc<Question>> =
+        pool.iter().filter(|q| filter.admits(q)).cloned().collect();
     admitted.shuffle(rng);
     admitted.sort_by_key(|q| q.difficulty);
     admitted.truncate(limit);
@@ -140,7 +141,15 @@ mod tests {
             history: Some(History::Reform),
             difficulty: None,
         };
-        let picked = pick_near_level(&pool(), &filter, 10, 1500.0, rating, &HashSet::new(), &mut rng);
+        let picked = pick_near_level(
+            &pool(),
+            &filter,
+            10,
+            1500.0,
+            rating,
+            &HashSet::new(),
+            &mut rng,
+        );
         assert_eq!(picked.len(), 10);
         assert!(picked.iter().all(|q| q.history == History::Reform));
         let ids: HashSet<_> = picked.iter().map(|q| q.id.clone()).collect();
@@ -150,7 +159,15 @@ mod tests {
     #[test]
     fn picks_cluster_around_the_member_level() {
         let mut rng = StdRng::seed_from_u64(2);
-        let picked = pick_near_level(&pool(), &Filter::default(), 10, 1100.0, rating, &HashSet::new(), &mut rng);
+        let picked = pick_near_level(
+            &pool(),
+            &Filter::default(),
+            10,
+            1100.0,
+            rating,
+            &HashSet::new(),
+            &mut rng,
+        );
         let mean = picked.iter().map(|q| f64::from(q.difficulty)).sum::<f64>() / 10.0;
         assert!(mean < 2.0, "a beginner got a mean difficulty of {mean}");
     }
@@ -175,7 +192,15 @@ mod tests {
             history: Some(History::Prc),
             difficulty: Some(5),
         };
-        let picked = pick_near_level(&pool(), &filter, 20, 1500.0, rating, &HashSet::new(), &mut rng);
+        let picked = pick_near_level(
+            &pool(),
+            &filter,
+            20,
+            1500.0,
+            rating,
+            &HashSet::new(),
+            &mut rng,
+        );
         assert_eq!(picked.len(), 4);
     }
 
@@ -184,7 +209,11 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(5);
         let ladder = challenge_ladder(&pool(), &Filter::default(), 50, &mut rng);
         assert_eq!(ladder.len(), 50);
-        assert!(ladder.windows(2).all(|w| w[0].difficulty <= w[1].difficulty));
+        assert!(
+            ladder
+                .windows(2)
+                .all(|w| w[0].difficulty <= w[1].difficulty)
+        );
     }
 
     #[test]

@@ -55,7 +55,9 @@ fn a_fast_correct_answer_scores_full_points() {
     let mut s = set(SetKind::Practice, 3, t0);
     let p = s.next_question(IDENTITY.to_vec(), t0).unwrap();
     assert_eq!(p.seq, 1);
-    let r = s.answer(1, &[1], t0 + Duration::from_millis(300), NO_ALLOWANCE).unwrap();
+    let r = s
+        .answer(1, &[1], t0 + Duration::from_millis(300), NO_ALLOWANCE)
+        .unwrap();
     assert!(r.correct);
     assert_eq!(r.points, 1000);
     assert_eq!(r.next, NextStep::Continue);
@@ -78,14 +80,20 @@ fn only_the_first_answer_counts() {
     let mut s = set(SetKind::Practice, 2, t0);
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
     s.answer(1, &[0], t0, NO_ALLOWANCE).unwrap();
-    assert_eq!(s.answer(1, &[1], t0, NO_ALLOWANCE).unwrap_err(), RuleError::AlreadyAnswered);
+    assert_eq!(
+        s.answer(1, &[1], t0, NO_ALLOWANCE).unwrap_err(),
+        RuleError::AlreadyAnswered
+    );
 }
 
 #[test]
 fn an_answer_to_another_question_is_not_current() {
     let t0 = Instant::now();
     let mut s = set(SetKind::Practice, 2, t0);
-    assert_eq!(s.answer(1, &[0], t0, NO_ALLOWANCE).unwrap_err(), RuleError::NoOpenQuestion);
+    assert_eq!(
+        s.answer(1, &[0], t0, NO_ALLOWANCE).unwrap_err(),
+        RuleError::NoOpenQuestion
+    );
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
     assert_eq!(
         s.answer(2, &[0], t0, NO_ALLOWANCE).unwrap_err(),
@@ -105,7 +113,8 @@ fn the_deadline_closes_the_question_as_a_miss_and_later_answers_are_too_late() {
     assert!(!r.correct);
     assert_eq!(r.points, 0);
     assert_eq!(
-        s.answer(1, &[1], t0 + Duration::from_secs(21), NO_ALLOWANCE).unwrap_err(),
+        s.answer(1, &[1], t0 + Duration::from_secs(21), NO_ALLOWANCE)
+            .unwrap_err(),
         RuleError::TooLate
     );
 }
@@ -116,7 +125,10 @@ fn an_answer_past_the_deadline_is_refused_even_before_expiry_runs() {
     let mut s = set(SetKind::Practice, 2, t0);
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
     let late = t0 + Duration::from_secs(21);
-    assert_eq!(s.answer(1, &[1], late, NO_ALLOWANCE).unwrap_err(), RuleError::TooLate);
+    assert_eq!(
+        s.answer(1, &[1], late, NO_ALLOWANCE).unwrap_err(),
+        RuleError::TooLate
+    );
 }
 
 #[test]
@@ -125,7 +137,12 @@ fn the_network_allowance_is_taken_off_the_answer_time() {
     let mut s = set(SetKind::Practice, 1, t0);
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
     let r = s
-        .answer(1, &[1], t0 + Duration::from_millis(10_080), Duration::from_millis(80))
+        .answer(
+            1,
+            &[1],
+            t0 + Duration::from_millis(10_080),
+            Duration::from_millis(80),
+        )
         .unwrap();
     assert_eq!(r.answer_time, Duration::from_secs(10));
     assert_eq!(r.base_points, 750);
@@ -166,7 +183,11 @@ fn streaks_add_a_bonus_and_reset_on_a_miss() {
     let mut bonuses = Vec::new();
     for (seq, choice) in [(1, 1), (2, 1), (3, 0), (4, 1)] {
         s.next_question(IDENTITY.to_vec(), t0).unwrap();
-        bonuses.push(s.answer(seq, &[choice], t0, NO_ALLOWANCE).unwrap().streak_bonus);
+        bonuses.push(
+            s.answer(seq, &[choice], t0, NO_ALLOWANCE)
+                .unwrap()
+                .streak_bonus,
+        );
     }
     assert_eq!(bonuses, [0, 100, 0, 0]);
 }
@@ -181,9 +202,15 @@ fn a_practice_set_finishes_after_its_last_question() {
     let r = s.answer(2, &[0], t0, NO_ALLOWANCE).unwrap();
     assert_eq!(r.next, NextStep::Finished);
     assert!(s.is_finished());
-    assert_eq!(s.next_question(IDENTITY.to_vec(), t0).unwrap_err(), RuleError::SetFinished);
+    assert_eq!(
+        s.next_question(IDENTITY.to_vec(), t0).unwrap_err(),
+        RuleError::SetFinished
+    );
     let summary = s.finish(t0 + Duration::from_secs(30));
-    assert_eq!((summary.answered, summary.correct, summary.points), (2, 1, 1000));
+    assert_eq!(
+        (summary.answered, summary.correct, summary.points),
+        (2, 1, 1000)
+    );
     assert!(summary.completed);
     assert_eq!(summary.duration, Duration::from_secs(30));
 }
@@ -193,7 +220,10 @@ fn the_next_question_waits_for_the_current_one_to_be_answered() {
     let t0 = Instant::now();
     let mut s = set(SetKind::Practice, 2, t0);
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
-    assert_eq!(s.next_question(IDENTITY.to_vec(), t0).unwrap_err(), RuleError::QuestionOpen);
+    assert_eq!(
+        s.next_question(IDENTITY.to_vec(), t0).unwrap_err(),
+        RuleError::QuestionOpen
+    );
 }
 
 #[test]
@@ -201,13 +231,25 @@ fn a_challenge_offers_one_revive_then_ends_at_the_next_miss() {
     let t0 = Instant::now();
     let mut s = set(SetKind::Challenge, 10, t0);
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
-    assert_eq!(s.answer(1, &[1], t0, NO_ALLOWANCE).unwrap().next, NextStep::Continue);
+    assert_eq!(
+        s.answer(1, &[1], t0, NO_ALLOWANCE).unwrap().next,
+        NextStep::Continue
+    );
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
-    assert_eq!(s.answer(2, &[0], t0, NO_ALLOWANCE).unwrap().next, NextStep::ReviveOffered);
-    assert_eq!(s.next_question(IDENTITY.to_vec(), t0).unwrap_err(), RuleError::QuestionOpen);
+    assert_eq!(
+        s.answer(2, &[0], t0, NO_ALLOWANCE).unwrap().next,
+        NextStep::ReviveOffered
+    );
+    assert_eq!(
+        s.next_question(IDENTITY.to_vec(), t0).unwrap_err(),
+        RuleError::QuestionOpen
+    );
     s.revive().unwrap();
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
-    assert_eq!(s.answer(3, &[0], t0, NO_ALLOWANCE).unwrap().next, NextStep::Finished);
+    assert_eq!(
+        s.answer(3, &[0], t0, NO_ALLOWANCE).unwrap().next,
+        NextStep::Finished
+    );
     assert_eq!(s.revive().unwrap_err(), RuleError::SetFinished);
     let summary = s.finish(t0);
     assert!(summary.revive_used);
@@ -249,7 +291,9 @@ fn a_media_question_starts_its_clock_when_the_media_is_ready() {
     // A repeated ready does not restart the clock.
     let left = s.media_ready(1, t0 + Duration::from_secs(4)).unwrap();
     assert_eq!(left, Duration::from_secs(18));
-    let r = s.answer(1, &[1], t0 + Duration::from_secs(12), NO_ALLOWANCE).unwrap();
+    let r = s
+        .answer(1, &[1], t0 + Duration::from_secs(12), NO_ALLOWANCE)
+        .unwrap();
     assert_eq!(r.answer_time, Duration::from_secs(10));
 }
 
@@ -259,7 +303,9 @@ fn skipping_the_media_does_not_buy_speed() {
     let qs = vec![question("m", QuestionKind::Single, &[1], true)];
     let mut s = PracticeSet::new(SetKind::Practice, qs, Rules::default(), t0).unwrap();
     s.next_question(IDENTITY.to_vec(), t0).unwrap();
-    let r = s.answer(1, &[1], t0 + Duration::from_secs(6), NO_ALLOWANCE).unwrap();
+    let r = s
+        .answer(1, &[1], t0 + Duration::from_secs(6), NO_ALLOWANCE)
+        .unwrap();
     assert_eq!(r.answer_time, Duration::from_secs(6));
 }
 
@@ -287,7 +333,11 @@ enum Step {
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         Just(Step::Next),
-        (1u32..8, 0u8..4, 0u64..25_000).prop_map(|(seq, choice, after_ms)| Step::Answer { seq, choice, after_ms }),
+        (1u32..8, 0u8..4, 0u64..25_000).prop_map(|(seq, choice, after_ms)| Step::Answer {
+            seq,
+            choice,
+            after_ms
+        }),
         (0u64..30_000).prop_map(|ms| Step::Wait { ms }),
         Just(Step::Revive),
     ]

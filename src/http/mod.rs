@@ -1,0 +1,77 @@
+//! HTTP transport: REST for members, health and metrics, static files and
+//! question media. No game rules live here.
+
+pub mod api;
+pub mod error;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::server::App;
+use crate::ws;
+
+/// Request bodies beyond this are refused; no API takes more.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    let api = api::routes().layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    // Media stays outside the compression layer: audio and video are
+    // already compressed, and compressing breaks range requests.
+    let media = Router::new()
+        .fallback_service(ServeDir::new(app.bank.media_dir()))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("public, max-age=3600"),
+        ));
+    let web = Router::new()
+        .fallback_service(ServeDir::new(&app.config.static_dir))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-cache"),
+        ))
+        .layer(CompressionLayer::new());
+    Router::new()
+        .nest("/api", api)
+        .route("/ws", get(ws::upgrade))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+        .nest("/media", media)
+        .merge(web)
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// Ready when the database answers and the answer queue is not backed up.
+async fn ready(State(app): State<Arc<App>>) -> impl IntoResponse {
+    if app.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+    }
+    let ping =
+        tokio::time::timeout(std::time::Duration::from_secs(2), app.stores.answers.ping()).await;
+    if !matches!(ping, Ok(Ok(()))) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    }
+    if app.queue.depth() as usize > app.config.queue_capacity / 2 {
+        return (StatusCode::SERVICE_UNAVAILABLE, "answer queue backed up");
+    }
+    (StatusCode::OK, "ready")
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
+    metrics::gauge!("dati_answer_queue_depth").set(app.queue.depth().max(0) as f64);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+}

@@ -1,0 +1,307 @@
+//! Wires the layers together and runs the server until shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::bank::Bank;
+use crate::domain::member::{DEFAULT_DISTRICTS, WordList};
+use crate::http;
+use crate::http::session::SessionSigner;
+use crate::rooms::IdMint;
+use crate::rooms::ratings::QuestionRatings;
+use crate::rooms::solo::SoloShared;
+use crate::rooms::wall_ms;
+use crate::store::leaderboard::{Board, Leaderboard, MemoryLeaderboard, Period, ScoreEvent};
+use crate::store::writer::{self, WriteQueue, WriterHandle};
+use crate::store::{Stores, sql};
+
+/// Words refused in nicknames unless a word list file is configured.
+const DEFAULT_BANNED_WORDS: &str = include_str!("banned_words.txt");
+const SECRET_FILE: &str = "secret";
+/// How long shutdown waits for sockets to say goodbye.
+const SOCKET_DRAIN: Duration = Duration::from_secs(10);
+
+/// Everything `dati serve` needs, already parsed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// Reserved for the Redis leaderboard and scale-out.
+    pub redis_url: Option<String>,
+    pub bank_dir: PathBuf,
+    pub static_dir: PathBuf,
+    /// Origins allowed to open the websocket besides the server's own.
+    pub allowed_origins: Vec<String>,
+    /// Signing secret; generated into the data dir when absent.
+    pub secret: Option<String>,
+    /// A file with one banned nickname word per line.
+    pub banned_words: Option<PathBuf>,
+    pub queue_capacity: usize,
+}
+
+impl Config {
+    /// Defaults for a server on `bind` with data in `data_dir`, bank and
+    /// static files from the crate's folders.
+    pub fn local(bind: SocketAddr, data_dir: PathBuf) -> Config {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        Config {
+            bind,
+            data_dir,
+            database_url: None,
+            redis_url: None,
+            bank_dir: root.join("question_bank"),
+            static_dir: root.join("static"),
+            allowed_origins: Vec::new(),
+            secret: None,
+            banned_words: None,
+            queue_capacity: writer::DEFAULT_CAPACITY,
+        }
+    }
+}
+
+/// Shared state of a running server.
+pub struct App {
+    pub config: Config,
+    pub bank: Arc<Bank>,
+    pub stores: Stores,
+    pub leaderboard: Arc<dyn Leaderboard>,
+    pub queue: WriteQueue,
+    pub solo: Arc<SoloShared>,
+    pub signer: SessionSigner,
+    pub banned_words: WordList,
+    pub districts: Vec<String>,
+    /// Cancelled when the server begins to shut down.
+    pub shutdown: CancellationToken,
+    /// Every live websocket, so shutdown can wait for them: axum's graceful
+    /// shutdown does not wait for upgraded connections.
+    pub sockets: TaskTracker,
+    pub metrics: PrometheusHandle,
+}
+
+/// A server that is running; dropping it does not stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Begins a graceful shutdown: as on SIGINT/SIGTERM.
+    pub fn shutdown(&self) {
+        self.app.shutdown.cancel();
+    }
+
+    /// Waits until the server has stopped and flushed every answer.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("server task panicked")?
+    }
+}
+
+/// The process-wide metrics recorder (the `metrics` facade is global).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (embedding, tests):
+            // then this handle renders our own, uninstalled, recorder.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Loads everything, binds and starts serving. Errors (an invalid bank, an
+/// unreachable database, a taken port) come back before anything listens.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+    let bank = Arc::new(Bank::load(&config.bank_dir)?);
+    tracing::info!(
+        "question bank {}: {}",
+        config.bank_dir.display(),
+        bank.coverage()
+    );
+    let secret = match &config.secret {
+        Some(s) => s.clone(),
+        None => load_or_create_secret(&config.data_dir)?,
+    };
+    let banned_words = match &config.banned_words {
+        Some(path) => WordList::from_lines(
+            &std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read word list {}", path.display()))?,
+        ),
+        None => WordList::from_lines(DEFAULT_BANNED_WORDS),
+    };
+    let stores = sql::open(config.database_url.as_deref(), &config.data_dir)
+        .await
+        .context("cannot open the database")?;
+    let leaderboard: Arc<dyn Leaderboard> = Arc::new(MemoryLeaderboard::new());
+    rebuild_leaderboards(&stores, leaderboard.as_ref()).await;
+    let ratings = Arc::new(QuestionRatings::new(
+        stores.answers.question_ratings().await.unwrap_or_else(|e| {
+            tracing::warn!("question ratings unavailable, starting from difficulty: {e}");
+            Default::default()
+        }),
+    ));
+    let (queue, writer) = writer::spawn(
+        stores.answers.clone(),
+        leaderboard.clone(),
+        &config.data_dir,
+        config.queue_capacity,
+    )
+    .await;
+    let solo = Arc::new(SoloShared {
+        bank: bank.clone(),
+        ratings,
+        practice: stores.practice.clone(),
+        queue: queue.clone(),
+        ids: IdMint::new(),
+    });
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let database = match stores.backend {
+        "postgres" => "PostgreSQL (DATABASE_URL)".to_owned(),
+        _ => match &config.database_url {
+            Some(url) => format!("SQLite ({url})"),
+            None => format!("SQLite ({})", config.data_dir.join("dati.db").display()),
+        },
+    };
+    let leaderboard_backend = match &config.redis_url {
+        Some(_) => "in-process (REDIS_URL is set, but the Redis leaderboard is not built yet)",
+        None => "in-process",
+    };
+    let app = Arc::new(App {
+        districts: DEFAULT_DISTRICTS.iter().map(|d| d.to_string()).collect(),
+        config,
+        bank,
+        stores,
+        leaderboard,
+        queue,
+        solo,
+        signer: SessionSigner::new(secret),
+        banned_words,
+        shutdown: CancellationToken::new(),
+        sockets: TaskTracker::new(),
+        metrics: metrics_handle(),
+    });
+    register_metrics();
+    tracing::info!(%addr, database, leaderboard = leaderboard_backend, "dati listening on http://{addr}");
+    let task = tokio::spawn(serve(listener, app.clone(), writer));
+    Ok(Running { addr, app, task })
+}
+
+async fn serve(listener: TcpListener, app: Arc<App>, writer: WriterHandle) -> anyhow::Result<()> {
+    let router = http::router(app.clone());
+    let shutdown = app.shutdown.clone();
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    .await;
+    // Sockets see the same token and close with 1001; wait for them so that
+    // every answer they took is queued before the queue is flushed.
+    app.sockets.close();
+    if tokio::time::timeout(SOCKET_DRAIN, app.sockets.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some websockets did not close within {SOCKET_DRAIN:?}");
+    }
+    writer.flush_and_stop().await;
+    tracing::info!("dati stopped; every queued answer was written");
+    served.context("server error")
+}
+
+/// Makes every metric visible on `/metrics` from the start, at zero.
+fn register_metrics() {
+    metrics::describe_gauge!("dati_open_connections", "Open websocket connections");
+    metrics::describe_counter!(
+        "dati_answers_recorded_total",
+        "Answers written to the database"
+    );
+    metrics::describe_gauge!(
+        "dati_answer_queue_depth",
+        "Writes waiting in the write-behind queue"
+    );
+    metrics::describe_counter!("dati_ws_messages_in_total", "Websocket messages received");
+    metrics::describe_counter!("dati_ws_messages_out_total", "Websocket messages sent");
+    metrics::describe_counter!(
+        "dati_answer_write_retries_total",
+        "Answer batches retried after a database error"
+    );
+    metrics::gauge!("dati_open_connections").increment(0.0);
+    metrics::counter!("dati_answers_recorded_total").increment(0);
+    metrics::counter!("dati_ws_messages_in_total").increment(0);
+    metrics::counter!("dati_ws_messages_out_total").increment(0);
+    metrics::counter!("dati_answer_write_retries_total").increment(0);
+}
+
+fn load_or_create_secret(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join(SECRET_FILE);
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let trimmed = existing.trim();
+        if trimmed.len() >= 32 {
+            return Ok(trimmed.to_owned());
+        }
+    }
+    let bytes: [u8; 32] = rand::random();
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::write(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+    restrict_permissions(&path);
+    tracing::info!("generated a new signing secret in {}", path.display());
+    Ok(secret)
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_: &std::path::Path) {}
+
+/// The in-process boards live in memory: refill them from SQL at start.
+async fn rebuild_leaderboards(stores: &Stores, leaderboard: &dyn Leaderboard) {
+    let now = wall_ms();
+    for board in Board::ALL {
+        for period in Period::ALL {
+            match stores
+                .answers
+                .points_since(board.modes(), period.start_ms(now))
+                .await
+            {
+                Ok(rows) => {
+                    let events: Vec<ScoreEvent> = rows
+                        .iter()
+                        .map(|r| ScoreEvent {
+                            member_id: r.member_id,
+                            points: r.points,
+                            at_ms: r.last_at_ms,
+                        })
+                        .collect();
+                    if let Err(e) = leaderboard.replace(board, period.key(now), &events).await {
+                        tracing::warn!("leaderboard rebuild failed: {e}");
+                    }
+                }
+                Err(e) => tracing::warn!("leaderboard rebuild skipped, database unavailable: {e}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! The write-behind queue: the only way answers reach the database.
+//!
+//! Producers (game runtimes) push [`WriteOp`]s into a bounded channel and go
+//! on; one writer task drains it in batches of up to [`MAX_BATCH`], writes
+//! each batch in one transaction and retries with backoff while the database
+//! is away. Batches are idempotent (see `AnswerLog::write_batch`), so a retry
+//! after an ambiguous failure cannot double-count. Once a batch commits, its
+//! new answers feed the leaderboards.
+//!
+//! On shutdown the writer drains the queue and flushes it. If the database is
+//! still away after [`FLUSH_PATIENCE`], what is left is spilled to a file in
+//! the data dir and replayed at the next start, so nothing recorded is lost.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::leaderboard::{Board, Leaderboard, ScoreEvent};
+use super::{AnswerLog, AnswerRecord, WriteOp};
+
+pub const MAX_BATCH: usize = 500;
+pub const DEFAULT_CAPACITY: usize = 65_536;
+const FLUSH_PATIENCE: Duration = Duration::from_secs(15);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+pub const SPILL_FILE: &str = "pending-writes.jsonl";
+
+/// The producers' side. Cheap to clone.
+#[derive(Clone)]
+pub struct WriteQueue {
+    tx: mpsc::Sender<WriteOp>,
+    depth: Arc<AtomicI64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the answer queue is closed: the server is shutting down")]
+pub struct QueueClosed;
+
+impl WriteQueue {
+    /// Queues an op. Waits only when the queue is full (the database has
+    /// been away for a long time), which slows the producing player alone.
+    pub async fn push(&self, op: WriteOp) -> Result<(), QueueClosed> {
+        self.tx.send(op).await.map_err(|_| QueueClosed)?;
+        let depth = self.depth.fetch_add(1, Ordering::Relaxed) + 1;
+        metrics::gauge!("dati_answer_queue_depth").set(depth as f64);
+        Ok(())
+    }
+
+    /// Ops waiting to be written.
+    pub fn depth(&self) -> i64 {
+        self.depth.load(Ordering::Relaxed)
+    }
+}
+
+/// The writer task; [`WriterHandle::flush_and_stop`] ends it.
+pub struct WriterHandle {
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl WriterHandle {
+    /// Stops taking new work, writes everything queued, and returns when done.
+    pub async fn flush_and_stop(self) {
+        self.stop.cancel();
+        if let Err(e) = self.task.await {
+            tracing::error!("answer writer task failed: {e}");
+        }
+    }
+}
+
+pub struct Writer {
+    log: Arc<dyn AnswerLog>,
+    leaderboard: Arc<dyn Leaderboard>,
+    spill_path: PathBuf,
+}
+
+/// Starts the writer. Replays a spill file left by an earlier shutdown first.
+pub async fn spawn(
+    log: Arc<dyn AnswerLog>,
+    leaderboard: Arc<dyn Leaderboard>,
+    data_dir: &Path,
+    capacity: usize,
+) -> (WriteQueue, WriterHandle) {
+    let (tx, rx) = mpsc::channel(capacity);
+    let depth = Arc::new(AtomicI64::new(0));
+    let writer = Writer {
+        log,
+        leaderboard,
+        spill_path: data_dir.join(SPILL_FILE),
+    };
+    writer.replay_spill().await;
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(writer.run(rx, depth.clone(), stop.clone()));
+    (WriteQueue { tx, depth }, WriterHandle { stop, task })
+}
+
+impl Writer {
+    async fn run(
+        self,
+        mut rx: mpsc::Receiver<WriteOp>,
+        depth: Arc<AtomicI64>,
+        stop: CancellationToken,
+    ) {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        loop {
+            tokio::select! {
+                biased;
+                n = rx.recv_many(&mut batch, MAX_BATCH) => {
+                    if n == 0 {
+                        break;
+                    }
+                    self.take(&depth, n);
+                    self.write(&mut batch, &stop).await;
+                }
+                _ = stop.cancelled() => break,
+            }
+        }
+        // Shutdown: nothing new is produced any more; write what is left.
+        rx.close();
+        loop {
+            let n = rx.recv_many(&mut batch, MAX_BATCH).await;
+            if n == 0 {
+                break;
+            }
+            self.take(&depth, n);
+            self.write(&mut batch, &stop).await;
+        }
+    }
+
+    fn take(&self, depth: &AtomicI64, n: usize) {
+        let left = depth.fetch_sub(n as i64, Ordering::Relaxed) - n as i64;
+        metrics::gauge!("dati_answer_queue_depth").set(left.max(0) as f64);
+    }
+
+    /// Writes one batch, retrying until it lands. During shutdown, gives up
+    /// after `FLUSH_PATIENCE` and spills the batch to disk instead.
+    async fn write(&self, batch: &mut Vec<WriteOp>, stop: &CancellationToken) {
+        let mut backoff = Duration::from_millis(50);
+        let mut waited_while_stopping = Duration::ZERO;
+        loop {
+            match self.log.write_batch(batch).await {
+                Ok(inserted) => {
+                    metrics::counter!("dati_answers_recorded_total")
+                        .increment(inserted.len() as u64);
+                    self.feed_leaderboards(&inserted).await;
+                    batch.clear();
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        ops = batch.len(),
+                        "answer batch not written, retrying in {backoff:?}: {e}"
+                    );
+                    metrics::counter!("dati_answer_write_retries_total").increment(1);
+                }
+            }
+            if stop.is_cancelled() {
+                if waited_while_stopping >= FLUSH_PATIENCE {
+                    self.spill(batch).await;
+                    batch.clear();
+                    return;
+                }
+                waited_while_stopping += backoff;
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    async fn feed_leaderboards(&self, inserted: &[AnswerRecord]) {
+        for board in Board::ALL {
+            let events: Vec<ScoreEvent> = inserted
+                .iter()
+                .filter(|a| a.points > 0 && board.modes().contains(&a.mode.as_str()))
+                .map(|a| ScoreEvent {
+                    member_id: a.member_id,
+                    points: a.points,
+                    at_ms: a.answered_at_ms,
+                })
+                .collect();
+            if events.is_empty() {
+                continue;
+            }
+            // The boards are derived data: a failure here loses nothing, the
+            // next start rebuilds them from SQL.
+            if let Err(e) = self.leaderboard.add(board, &events).await {
+                tracing::warn!("leaderboard update failed: {e}");
+            }
+        }
+    }
+
+    async fn spill(&self, batch: &[WriteOp]) {
+        let mut text = String::new();
+        for op in batch {
+            text.push_str(&serde_json::to_string(op).expect("write ops serialize"));
+            text.push('\n');
+        }
+        let result = async {
+            let mut file = tokio::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.spill_path)
+                .await?;
+            file.write_all(text.as_bytes()).await?;
+            file.sync_all().await
+        }
+        .await;
+        match result {
+            Ok(()) => tracing::error!(
+                ops = batch.len(),
+                "database unreachable at shutdown: writes saved to {} and replayed at the next start",
+                self.spill_path.display()
+            ),
+            Err(e) => tracing::error!(
+                ops = batch.len(),
+                "database unreachable and spill to {} failed: {e}",
+                self.spill_path.display()
+            ),
+        }
+    }
+
+    async fn replay_spill(&self) {
+        let Ok(text) = tokio::fs::read_to_string(&self.spill_path).await else {
+            return;
+        };
+        let ops: Vec<WriteOp> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        for chunk in ops.chunks(MAX_BATCH) {
+            if let Err(e) = self.log.write_batch(chunk).await {
+                tracing::error!(
+                    "replaying {} failed, keeping it for the next start: {e}",
+                    self.spill_path.display()
+                );
+                return;
+            }
+        }
+        if let Err(e) = tokio::fs::remove_file(&self.spill_path).await {
+            tracing::warn!("could not remove {}: {e}", self.spill_path.display());
+        }
+        tracing::info!(
+            ops = ops.len(),
+            "replayed writes saved at the last shutdown"
+        );
+    }
+}

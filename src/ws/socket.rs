@@ -1,0 +1,265 @@
+//! One websocket connection: a thin `select!` loop between the socket, the
+//! player's deadline timer, keep-alive pings and shutdown.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use governor::{Quota, RateLimiter};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::protocol::{ClientMsg, ErrorCode, MemberView, PROTOCOL_VERSION, ServerMsg, close};
+use crate::rooms::solo::{SoloPlayer, error_text};
+use crate::rooms::wall_ms;
+use crate::server::App;
+use crate::store::Member;
+
+/// Sustained messages per second a client may send, and the burst above it.
+const RATE_PER_SECOND: u32 = 20;
+const RATE_BURST: u32 = 40;
+const PING_EVERY: Duration = Duration::from_secs(15);
+/// A client that answers no ping for this long is gone.
+const PONG_TIMEOUT: Duration = Duration::from_secs(45);
+/// A client that does not take our messages within this long is not reading.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for the client's reply to our close frame.
+const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
+/// The most of an answer's measured time attributed to the network.
+const MAX_ALLOWANCE: Duration = Duration::from_millis(150);
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Why the loop ended, when it should tell the client.
+struct Closing {
+    code: u16,
+    reason: &'static str,
+}
+
+struct OpenConnection;
+
+impl OpenConnection {
+    fn new() -> OpenConnection {
+        metrics::gauge!("dati_open_connections").increment(1.0);
+        OpenConnection
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        metrics::gauge!("dati_open_connections").decrement(1.0);
+    }
+}
+
+pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
+    let _open = OpenConnection::new();
+    let (mut sink, mut stream) = socket.split();
+    let limiter = RateLimiter::direct(
+        Quota::per_second(NonZeroU32::new(RATE_PER_SECOND).expect("non-zero"))
+            .allow_burst(NonZeroU32::new(RATE_BURST).expect("non-zero")),
+    );
+    let hello = ServerMsg::Hello {
+        protocol: PROTOCOL_VERSION,
+        member: MemberView {
+            id: member.id,
+            nickname: member.nickname.clone(),
+            district: member.district.clone(),
+            rating: member.rating.round() as i64,
+        },
+        server_time_ms: wall_ms(),
+    };
+    let mut player = SoloPlayer::new(app.solo.clone(), member);
+    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut last_seen = Instant::now();
+    let mut pending_ping: Option<(u64, Instant)> = None;
+    let mut allowance = Duration::ZERO;
+
+    let mut closing = if send(&mut sink, [hello]).await {
+        None
+    } else {
+        return;
+    };
+    while closing.is_none() {
+        let deadline = player.next_deadline();
+        let out: Vec<ServerMsg> = tokio::select! {
+            _ = app.shutdown.cancelled() => {
+                closing = Some(Closing { code: close::GOING_AWAY, reason: "server shutting down" });
+                Vec::new()
+            }
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                player.expire(Instant::now()).await
+            }
+            _ = ping.tick() => {
+                if last_seen.elapsed() > PONG_TIMEOUT {
+                    break;
+                }
+                let nonce: u64 = rand::random();
+                pending_ping = Some((nonce, Instant::now()));
+                if sink.send(Message::Ping(nonce.to_be_bytes().to_vec().into())).await.is_err() {
+                    break;
+                }
+                Vec::new()
+            }
+            frame = stream.next() => {
+                let now = Instant::now();
+                last_seen = now;
+                match frame {
+                    None | Some(Ok(Message::Close(_))) => break,
+                    Some(Err(e)) => {
+                        closing = read_error_close(&e);
+                        if closing.is_none() {
+                            break;
+                        }
+                        Vec::new()
+                    }
+                    Some(Ok(Message::Pong(payload))) => {
+                        if let Some((nonce, sent)) = pending_ping
+                            && payload.as_ref() == nonce.to_be_bytes()
+                        {
+                            allowance = (now.duration_since(sent) / 2).min(MAX_ALLOWANCE);
+                            pending_ping = None;
+                        }
+                        Vec::new()
+                    }
+                    Some(Ok(Message::Ping(_))) => Vec::new(),
+                    Some(Ok(msg @ (Message::Text(_) | Message::Binary(_)))) => {
+                        metrics::counter!("dati_ws_messages_in_total").increment(1);
+                        if limiter.check().is_err() {
+                            closing = Some(Closing { code: close::POLICY_VIOLATION, reason: "rate limit exceeded" });
+                            Vec::new()
+                        } else {
+                            match msg {
+                                Message::Text(text) => match parse(text.as_str()) {
+                                    Ok(msg) => player.handle(msg, now, allowance).await,
+                                    Err(refusal) => vec![refusal],
+                                },
+                                _ => vec![error(ErrorCode::BadMessage, "只接受 JSON 文本消息")],
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        if !send(&mut sink, out).await {
+            break;
+        }
+    }
+    if let Some(Closing { code, reason }) = closing {
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        if let Ok(Ok(())) =
+            tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Close(Some(frame)))).await
+        {
+            // Finish the close handshake: read (and drop) what the client
+            // still sends until its close arrives. Hanging up at once would
+            // reset the connection and could destroy our close frame unread.
+            let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+                while let Some(Ok(msg)) = stream.next().await {
+                    if matches!(msg, Message::Close(_)) {
+                        break;
+                    }
+                }
+            })
+            .await;
+        }
+    }
+    player.disconnect(Instant::now()).await;
+}
+
+/// Sends messages in order; false when the client is gone or not reading.
+async fn send(sink: &mut Sink, msgs: impl IntoIterator<Item = ServerMsg>) -> bool {
+    for msg in msgs {
+        let text = serde_json::to_string(&msg).expect("server messages serialize");
+        match tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text.into()))).await {
+            Ok(Ok(())) => metrics::counter!("dati_ws_messages_out_total").increment(1),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Tells an unknown type from a malformed message of a known type.
+pub fn parse(text: &str) -> Result<ClientMsg, ServerMsg> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|_| error(ErrorCode::BadJson, error_text(ErrorCode::BadJson)))?;
+    match value.get("type").and_then(|t| t.as_str()) {
+        Some(t) if ClientMsg::TYPES.contains(&t) => {}
+        Some(t) => {
+            return Err(error(
+                ErrorCode::UnknownType,
+                &format!("未知的消息类型 {t:?}"),
+            ));
+        }
+        None => return Err(error(ErrorCode::UnknownType, "消息缺少 type 字段")),
+    }
+    serde_json::from_value(value)
+        .map_err(|e| error(ErrorCode::BadMessage, &format!("消息格式不正确：{e}")))
+}
+
+fn error(code: ErrorCode, message: &str) -> ServerMsg {
+    ServerMsg::Error {
+        code,
+        message: message.to_owned(),
+        seq: None,
+    }
+}
+
+/// A read error that deserves a close frame: an oversize message.
+fn read_error_close(e: &axum::Error) -> Option<Closing> {
+    let source = std::error::Error::source(e)?;
+    match source.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => Some(Closing {
+            code: close::MESSAGE_TOO_BIG,
+            reason: "message too big (limit 16 KiB)",
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(r: Result<ClientMsg, ServerMsg>) -> ErrorCode {
+        match r {
+            Err(ServerMsg::Error { code, .. }) => code,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_tells_bad_json_unknown_types_and_bad_messages_apart() {
+        assert_eq!(code(parse("{not json")), ErrorCode::BadJson);
+        assert_eq!(code(parse(r#"{"type":"dance"}"#)), ErrorCode::UnknownType);
+        assert_eq!(code(parse(r#"{"seq":1}"#)), ErrorCode::UnknownType);
+        assert_eq!(
+            code(parse(r#"{"type":"answer","seq":"one","choice":[0]}"#)),
+            ErrorCode::BadMessage
+        );
+        assert_eq!(
+            code(parse(r#"{"type":"answer","seq":1,"choice":[0],"extra":1}"#)),
+            ErrorCode::BadMessage
+        );
+    }
+
+    #[test]
+    fn parse_accepts_every_documented_message() {
+        for text in [
+            r#"{"type":"start","mode":"practice","history":"party","size":5}"#,
+            r#"{"type":"start","mode":"challenge"}"#,
+            r#"{"type":"media_ready","seq":2}"#,
+            r#"{"type":"answer","seq":1,"choice":[0,2]}"#,
+            r#"{"type":"next"}"#,
+            r#"{"type":"revive"}"#,
+            r#"{"type":"finish"}"#,
+            r#"{"type":"ping","nonce":7}"#,
+        ] {
+            assert!(parse(text).is_ok(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+// dati web client: boot, routing, header.
+import { t, getLang, setLang } from './i18n.js';
+import { h, toast } from './js/dom.js';
+import { get, ApiError } from './js/api.js';
+import { store, go } from './js/state.js';
+import { renderPlay, renderSetup, leavePlay, inPlay } from './js/play.js';
+import { renderSignin, renderHome, renderNotebook, renderLeaderboard, renderStats } from './js/screens.js';
+
+const ROUTES = {
+  signin: { auth: false, render: renderSignin, title: 'signin.title' },
+  home: { auth: true, render: renderHome, title: 'home.title' },
+  'setup/practice': { auth: true, render: (ctx) => renderSetup('practice', ctx), title: 'setup.title.practice' },
+  'setup/challenge': { auth: true, render: (ctx) => renderSetup('challenge', ctx), title: 'setup.title.challenge' },
+  play: { auth: true, render: () => renderPlay(), title: 'app.title' },
+  notebook: { auth: true, render: renderNotebook, title: 'nb.title' },
+  leaderboard: { auth: true, render: renderLeaderboard, title: 'lb.title' },
+  stats: { auth: true, render: renderStats, title: 'st.title' },
+};
+
+let token = 0;
+function makeCtx(extra = {}) {
+  const mine = ++token;
+  return { current: () => mine === token, refresh: (more) => makeCtx(more), ...extra };
+}
+
+let prevRoute = null;
+
+function routeName() {
+  const name = location.hash.replace(/^#\/?/, '');
+  return ROUTES[name] ? name : null;
+}
+
+function render() {
+  let name = routeName();
+  if (!name) name = store.me ? 'home' : 'signin';
+  const route = ROUTES[name];
+  if (route.auth && !store.me) { name = 'signin'; }
+  if (name === 'signin' && store.me) { name = 'home'; }
+  if (`#/${name}` !== location.hash) {
+    history.replaceState(null, '', `#/${name}`);
+  }
+  if (prevRoute === 'play' && name !== 'play' && inPlay()) leavePlay();
+  prevRoute = name;
+  document.title = name === 'signin' || name === 'home' ? t('app.title') : `${t(ROUTES[name].title)} · ${t('app.title')}`;
+  renderHeader();
+  ROUTES[name].render(makeCtx());
+}
+
+function renderHeader() {
+  const header = document.getElementById('topbar');
+  const zh = getLang() === 'zh-CN';
+  header.replaceChildren(
+    h('a', { class: 'brand', href: '#/home' },
+      h('img', { src: '/favicon.svg', alt: '', width: 28, height: 28 }),
+      h('span', null, t('app.title'))),
+    h('button', {
+      class: 'lang-toggle', type: 'button', testid: 'lang-toggle', 'aria-label': t('lang.toggle'),
+      onclick: () => { setLang(zh ? 'en' : 'zh-CN'); rerender(); },
+    },
+    h('span', { class: zh ? 'is-current' : '' }, '中'),
+    h('span', { 'aria-hidden': 'true' }, '/'),
+    h('span', { class: zh ? '' : 'is-current' }, 'EN')));
+}
+
+/** Re-render the current screen in place (language change). */
+function rerender() {
+  const name = routeName();
+  renderHeader();
+  document.getElementById('sr-live').textContent = '';
+  if (name === 'play') { renderPlay({ focus: false }); return; }
+  render();
+  const toggle = document.querySelector('[data-testid="lang-toggle"]');
+  if (toggle) toggle.focus();
+}
+
+async function boot() {
+  setLang(getLang());
+  renderHeader();
+  try {
+    store.me = await get('/api/me');
+  } catch (err) {
+    store.me = null;
+    if (!(err instanceof ApiError && err.status === 401)) toast(err.message, 'error');
+  }
+  // A fresh page load cannot resume a set (the socket is gone).
+  if (routeName() === 'play') history.replaceState(null, '', '#/home');
+  window.addEventListener('hashchange', render);
+  render();
+}
+
+boot();

@@ -1,0 +1,376 @@
+//! Test helpers: a server on port 0 with its own data dir, a signed-in
+//! member with a REST client, and a typed websocket client.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dati::bank::Bank;
+use dati::domain::question::Question;
+use dati::server::{self, Config, Running};
+use dati::ws::protocol::{ClientMsg, QuestionView, ServerMsg};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A running server; shuts down (without waiting) when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub running: Option<Running>,
+    pub data_dir: tempfile::TempDir,
+    pub bank: Arc<Bank>,
+    app: Arc<dati::server::App>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::local(
+            "127.0.0.1:0".parse().unwrap(),
+            data_dir.path().to_path_buf(),
+        );
+        config.secret = Some("test-secret-test-secret-test-secret".into());
+        adjust(&mut config);
+        let running = server::start(config).await.expect("server starts");
+        let bank = running.app.bank.clone();
+        let app = running.app.clone();
+        TestServer {
+            addr: running.addr,
+            running: Some(running),
+            data_dir,
+            bank,
+            app,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The server's state; still readable after `stop`.
+    pub fn app(&self) -> &Arc<dati::server::App> {
+        &self.app
+    }
+
+    /// Shuts down gracefully and waits until every answer is flushed.
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown();
+            running.wait().await.expect("clean shutdown");
+        }
+    }
+
+    /// Signs in a new guest.
+    pub async fn member(&self, nickname: &str) -> TestMember {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let res = http
+            .post(self.url("/api/session"))
+            .json(&serde_json::json!({"nickname": nickname, "district": "市南区"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "sign-in failed: {:?}", res.text().await);
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = res.json().await.unwrap();
+        TestMember {
+            id: body["member"]["id"].as_i64().unwrap(),
+            cookie,
+            http,
+            addr: self.addr,
+        }
+    }
+
+    /// Waits until the write-behind queue has written everything so far.
+    pub async fn settle(&self) {
+        for _ in 0..500 {
+            if self.app().queue.depth() == 0 {
+                // The batch taken last may still be in its transaction.
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                if self.app().queue.depth() == 0 {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the answer queue did not drain");
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(running) = &self.running {
+            running.shutdown();
+        }
+    }
+}
+
+pub struct TestMember {
+    pub id: i64,
+    /// `dati_session=…`
+    pub cookie: String,
+    pub http: reqwest::Client,
+    pub addr: SocketAddr,
+}
+
+impl TestMember {
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let res = self
+            .http
+            .get(format!("http://{}{path}", self.addr))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.unwrap()
+    }
+
+    pub async fn connect(&self) -> WsClient {
+        WsClient::connect(self.addr, Some(&self.cookie), None)
+            .await
+            .expect("websocket connects")
+    }
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A typed websocket client.
+pub struct WsClient {
+    pub socket: Socket,
+}
+
+pub const RECV_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl WsClient {
+    pub async fn connect(
+        addr: SocketAddr,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<WsClient, tokio_tungstenite::tungstenite::Error> {
+        let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert("cookie", HeaderValue::from_str(cookie).unwrap());
+        }
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", HeaderValue::from_str(origin).unwrap());
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        let mut client = WsClient { socket };
+        match client.recv().await {
+            ServerMsg::Hello { .. } => Ok(client),
+            other => panic!("expected hello, got {other:?}"),
+        }
+    }
+
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.send_text(&serde_json::to_string(msg).unwrap()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket
+            .send(Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    /// The next server message (pings are answered by tungstenite).
+    pub async fn recv(&mut self) -> ServerMsg {
+        loop {
+            let frame = tokio::time::timeout(RECV_TIMEOUT, self.socket.next())
+                .await
+                .expect("a server message within the timeout")
+                .expect("socket open")
+                .expect("socket healthy");
+            match frame {
+                Message::Text(t) => {
+                    return serde_json::from_str(t.as_str()).expect("a valid server message");
+                }
+                Message::Close(c) => panic!("socket closed: {c:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Reads until the server closes, returning the close code and reason.
+    pub async fn closed(&mut self) -> (u16, String) {
+        loop {
+            let frame = tokio::time::timeout(RECV_TIMEOUT, self.socket.next())
+                .await
+                .expect("close within the timeout");
+            match frame {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return (frame.code.into(), frame.reason.to_string());
+                }
+                Some(Ok(Message::Close(None))) | None => return (1005, String::new()),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("socket failed before a close frame: {e}"),
+            }
+        }
+    }
+
+    pub async fn expect_error(&mut self) -> (String, Option<u32>) {
+        match self.recv().await {
+            ServerMsg::Error { code, seq, .. } => (
+                serde_json::to_value(code)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                seq,
+            ),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    pub async fn expect_question(&mut self) -> (u32, QuestionView) {
+        match self.recv().await {
+            ServerMsg::Question { seq, question, .. } => (seq, question),
+            other => panic!("expected a question, got {other:?}"),
+        }
+    }
+
+    pub async fn expect_result(&mut self) -> dati::ws::protocol::ResultView {
+        match self.recv().await {
+            ServerMsg::Result(r) => *r,
+            other => panic!("expected a result, got {other:?}"),
+        }
+    }
+
+    pub async fn expect_summary(&mut self) -> dati::ws::protocol::SummaryView {
+        match self.recv().await {
+            ServerMsg::Summary(s) => s,
+            other => panic!("expected a summary, got {other:?}"),
+        }
+    }
+}
+
+/// Shown positions of the right answer to `view`, looked up in the bank.
+pub fn right_choice(bank: &Bank, view: &QuestionView) -> Vec<u8> {
+    let q: &Question = bank.get(&view.id).expect("question in bank");
+    view.options
+        .iter()
+        .enumerate()
+        .filter(|(_, text)| q.answer.indices().any(|i| &q.options[i] == *text))
+        .map(|(p, _)| p as u8)
+        .collect()
+}
+
+/// Shown positions of a wrong answer to `view`.
+pub fn wrong_choice(bank: &Bank, view: &QuestionView) -> Vec<u8> {
+    let right = right_choice(bank, view);
+    let wrong = (0..view.options.len() as u8)
+        .find(|p| !right.contains(p))
+        .expect("a wrong option");
+    vec![wrong]
+}
+
+/// Whether tests that need a backend must run rather than skip (CI sets it).
+pub fn backends_required() -> bool {
+    std::env::var("DATI_REQUIRE_BACKENDS").is_ok_and(|v| v == "1")
+}
+
+/// A fresh PostgreSQL database for one test, dropped afterwards.
+pub struct PgDatabase {
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    /// `None` (after saying so) when `DATABASE_URL` is not a PostgreSQL URL.
+    pub async fn create(test: &str) -> Option<PgDatabase> {
+        let admin_url = match std::env::var("DATABASE_URL") {
+            Ok(u) if u.starts_with("postgres") => u,
+            _ => {
+                assert!(
+                    !backends_required(),
+                    "DATI_REQUIRE_BACKENDS=1 but DATABASE_URL is not a postgres:// URL"
+                );
+                eprintln!(
+                    "SKIPPED {test}: DATABASE_URL is unset; set it to a postgres:// URL to run this test"
+                );
+                return None;
+            }
+        };
+        let name = format!("dati_test_{}", rand_suffix());
+        let mut admin = sqlx_connect(&admin_url).await;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let url = replace_database(&admin_url, &name);
+        Some(PgDatabase {
+            url,
+            admin_url,
+            name,
+        })
+    }
+
+    pub async fn drop_database(self) {
+        let mut admin = sqlx_connect(&self.admin_url).await;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("drop test database");
+    }
+}
+
+async fn sqlx_connect(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to PostgreSQL")
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[prefix_end..].find('/') {
+        Some(slash) => &base[..prefix_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+fn rand_suffix() -> String {
+    let n: u64 = rand::random();
+    format!("{:x}", n)
+}
