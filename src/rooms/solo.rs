@@ -26,8 +26,8 @@ use crate::domain::selection::{self, Filter};
 use crate::store::writer::WriteQueue;
 use crate::store::{AnswerRecord, Member, PracticeStore, SessionEnd, SessionStart, WriteOp};
 use crate::ws::protocol::{
-    ClientMsg, ErrorCode, MediaView, NextView, QuestionView, ResultView, ServerMsg, SetMode,
-    SummaryView,
+    ClientMsg, ErrorCode, MediaView, NextView, QuestionView, Refusal, ResultView, ServerMsg,
+    SetMode, SummaryView,
 };
 
 pub const SET_SIZES: [u32; 3] = [5, 10, 20];
@@ -117,7 +117,7 @@ impl SoloPlayer {
         };
         match result {
             Ok(msgs) => out.extend(msgs),
-            Err(e) => out.push(e),
+            Err(e) => out.push(e.into()),
         }
         out
     }
@@ -148,7 +148,7 @@ impl SoloPlayer {
         difficulty: Option<u8>,
         relaxed: bool,
         now: Instant,
-    ) -> Result<Vec<ServerMsg>, ServerMsg> {
+    ) -> Result<Vec<ServerMsg>, Refusal> {
         if self.active.is_some() {
             return Err(refusal(ErrorCode::SetInProgress, None));
         }
@@ -199,7 +199,7 @@ impl SoloPlayer {
                 SetMode::Review => "错题本里还没有题目，先去练习吧",
                 _ => "没有符合条件的题目，请换个条件试试",
             };
-            ServerMsg::Error {
+            Refusal {
                 code: ErrorCode::NoQuestions,
                 message: message.into(),
                 seq: None,
@@ -292,7 +292,7 @@ impl SoloPlayer {
         }
     }
 
-    fn media_ready(&mut self, seq: u32, now: Instant) -> Result<Vec<ServerMsg>, ServerMsg> {
+    fn media_ready(&mut self, seq: u32, now: Instant) -> Result<Vec<ServerMsg>, Refusal> {
         let active = self
             .active
             .as_mut()
@@ -313,7 +313,7 @@ impl SoloPlayer {
         choice: &[u8],
         now: Instant,
         allowance: Duration,
-    ) -> Result<Vec<ServerMsg>, ServerMsg> {
+    ) -> Result<Vec<ServerMsg>, Refusal> {
         let active = self
             .active
             .as_mut()
@@ -353,7 +353,7 @@ impl SoloPlayer {
         };
         let mut out = vec![ServerMsg::Result(Box::new(result_view(&reveal)))];
         if let Err(e) = self.record(WriteOp::Answer(record)).await {
-            out.push(e);
+            out.push(e.into());
         }
         if reveal.next == NextStep::Finished {
             out.push(self.finish(now).await);
@@ -361,7 +361,7 @@ impl SoloPlayer {
         out
     }
 
-    fn next(&mut self, now: Instant) -> Result<Vec<ServerMsg>, ServerMsg> {
+    fn next(&mut self, now: Instant) -> Result<Vec<ServerMsg>, Refusal> {
         let active = self
             .active
             .as_mut()
@@ -378,7 +378,7 @@ impl SoloPlayer {
         Ok(vec![question_message(&presented, active.set.len() as u32)])
     }
 
-    fn revive(&mut self, now: Instant) -> Result<Vec<ServerMsg>, ServerMsg> {
+    fn revive(&mut self, now: Instant) -> Result<Vec<ServerMsg>, Refusal> {
         let active = self
             .active
             .as_mut()
@@ -406,16 +406,12 @@ impl SoloPlayer {
         summary_message(&active, &summary, self.member.rating)
     }
 
-    async fn record(&self, op: WriteOp) -> Result<(), ServerMsg> {
-        self.shared
-            .queue
-            .push(op)
-            .await
-            .map_err(|_| ServerMsg::Error {
-                code: ErrorCode::Unavailable,
-                message: "服务器正在维护，本次作答未能记录，请稍后重试".into(),
-                seq: None,
-            })
+    async fn record(&self, op: WriteOp) -> Result<(), Refusal> {
+        self.shared.queue.push(op).await.map_err(|_| Refusal {
+            code: ErrorCode::Unavailable,
+            message: "服务器正在维护，本次作答未能记录，请稍后重试".into(),
+            seq: None,
+        })
     }
 }
 
@@ -497,8 +493,8 @@ fn summary_message(active: &ActiveSet, s: &Summary, rating_after: f64) -> Server
     })
 }
 
-fn invalid(message: String) -> ServerMsg {
-    ServerMsg::Error {
+fn invalid(message: String) -> Refusal {
+    Refusal {
         code: ErrorCode::InvalidValue,
         message,
         seq: None,
@@ -506,15 +502,15 @@ fn invalid(message: String) -> ServerMsg {
 }
 
 /// A refusal with the standard Chinese text for its code.
-pub fn refusal(code: ErrorCode, seq: Option<u32>) -> ServerMsg {
-    ServerMsg::Error {
+pub fn refusal(code: ErrorCode, seq: Option<u32>) -> Refusal {
+    Refusal {
         code,
         message: error_text(code).into(),
         seq,
     }
 }
 
-fn rule_refusal(e: RuleError, seq: Option<u32>) -> ServerMsg {
+fn rule_refusal(e: RuleError, seq: Option<u32>) -> Refusal {
     let code = match e {
         RuleError::NotEnoughQuestions => ErrorCode::NoQuestions,
         RuleError::NoOpenQuestion => ErrorCode::NotCurrent,
@@ -530,7 +526,7 @@ fn rule_refusal(e: RuleError, seq: Option<u32>) -> ServerMsg {
         RuleError::InvalidChoice(why) => format!("{}（{why}）", error_text(code)),
         _ => error_text(code).to_owned(),
     };
-    ServerMsg::Error { code, message, seq }
+    Refusal { code, message, seq }
 }
 
 /// The player-facing text for each error code.

@@ -243,6 +243,24 @@ pub enum ErrorCode {
     Unavailable,
 }
 
+/// A refused request; sent to the client as an `error` message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+    pub seq: Option<u32>,
+}
+
+impl From<Refusal> for ServerMsg {
+    fn from(r: Refusal) -> ServerMsg {
+        ServerMsg::Error {
+            code: r.code,
+            message: r.message,
+            seq: r.seq,
+        }
+    }
+}
+
 /// Close codes the server uses, with the reason text it sends.
 pub mod close {
     /// The server is shutting down (SIGINT/SIGTERM).

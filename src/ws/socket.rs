@@ -11,7 +11,9 @@ use futures_util::{SinkExt, StreamExt};
 use governor::{Quota, RateLimiter};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use super::protocol::{ClientMsg, ErrorCode, MemberView, PROTOCOL_VERSION, ServerMsg, close};
+use super::protocol::{
+    ClientMsg, ErrorCode, MemberView, PROTOCOL_VERSION, Refusal, ServerMsg, close,
+};
 use crate::rooms::solo::{SoloPlayer, error_text};
 use crate::rooms::wall_ms;
 use crate::server::App;
@@ -134,9 +136,9 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
                             match msg {
                                 Message::Text(text) => match parse(text.as_str()) {
                                     Ok(msg) => player.handle(msg, now, allowance).await,
-                                    Err(refusal) => vec![refusal],
+                                    Err(refusal) => vec![refusal.into()],
                                 },
-                                _ => vec![error(ErrorCode::BadMessage, "只接受 JSON 文本消息")],
+                                _ => vec![error(ErrorCode::BadMessage, "只接受 JSON 文本消息").into()],
                             }
                         }
                     }
@@ -184,7 +186,7 @@ async fn send(sink: &mut Sink, msgs: impl IntoIterator<Item = ServerMsg>) -> boo
 }
 
 /// Tells an unknown type from a malformed message of a known type.
-pub fn parse(text: &str) -> Result<ClientMsg, ServerMsg> {
+pub fn parse(text: &str) -> Result<ClientMsg, Refusal> {
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| error(ErrorCode::BadJson, error_text(ErrorCode::BadJson)))?;
     match value.get("type").and_then(|t| t.as_str()) {
@@ -201,8 +203,8 @@ pub fn parse(text: &str) -> Result<ClientMsg, ServerMsg> {
         .map_err(|e| error(ErrorCode::BadMessage, &format!("消息格式不正确：{e}")))
 }
 
-fn error(code: ErrorCode, message: &str) -> ServerMsg {
-    ServerMsg::Error {
+fn error(code: ErrorCode, message: &str) -> Refusal {
+    Refusal {
         code,
         message: message.to_owned(),
         seq: None,
@@ -225,9 +227,9 @@ fn read_error_close(e: &axum::Error) -> Option<Closing> {
 mod tests {
     use super::*;
 
-    fn code(r: Result<ClientMsg, ServerMsg>) -> ErrorCode {
+    fn code(r: Result<ClientMsg, Refusal>) -> ErrorCode {
         match r {
-            Err(ServerMsg::Error { code, .. }) => code,
+            Err(refusal) => refusal.code,
             other => panic!("expected an error, got {other:?}"),
         }
     }

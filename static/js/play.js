@@ -232,7 +232,9 @@ function onError(msg) {
 function createMedia(m) {
   let el;
   const done = (ok) => {
-    if (!P.media || P.media.el !== el || P.media.state !== 'loading') return;
+    if (!P.media || P.media.el !== el) return;
+    if (P.media.state === 'failed' && ok) { P.media.state = 'ready'; updateMediaUI(); return; } // loaded late
+    if (P.media.state !== 'loading') return;
     P.media.state = ok ? 'ready' : 'failed';
     clearTimeout(P.media.timer);
     sendMediaReady();
@@ -422,7 +424,7 @@ function quit() {
 
 function mediaView(m) {
   if (!P.media) return null;
-  const box = h('figure', { class: `media media-${m.kind}` });
+  const box = h('figure', { class: `media media--${m.kind}` });
   ui.mediaBox = box;
   if (P.media.el) box.append(P.media.el);
   ui.mediaStatus = h('p', { class: 'media-status', role: 'status' });
@@ -498,7 +500,7 @@ function questionView() {
     multiple && !r ? h('p', { class: 'hint' }, t('play.multiple.hint')) : null,
     h('div', { class: 'options', role: 'group', 'aria-label': t('play.options') }, ui.options),
     ui.submit || null,
-    ui.status,
+    r ? null : ui.status,
     r ? feedbackView(r) : null);
   if (!r) refreshOptions();
   return view;
@@ -510,7 +512,7 @@ function verdictText(r) {
 
 function feedbackView(r) {
   const tone = r.correct ? 'ok' : r.timed_out ? 'timeout' : 'bad';
-  const icon = r.correct ? '✓' : r.timed_out ? '⏱' : '✗';
+  const icon = r.correct ? '✓' : r.timed_out ? '!' : '✗';
   let actions;
   if (r.next === 'revive_offered') {
     actions = [

@@ -114,14 +114,14 @@ export function renderHome(ctx) {
         h('span', null, t('home.rating', { n: me.rating })))),
     h('h2', { class: 'section-title' }, t('home.modes')),
     h('div', { class: 'mode-grid' },
-      card('mode-practice', '📖', t('mode.practice'), t('mode.practice.desc'), () => go('#/setup/practice')),
-      card('mode-challenge', '🏔', t('mode.challenge'), t('mode.challenge.desc'), () => go('#/setup/challenge')),
-      card('mode-notebook', '📕', t('mode.notebook'), t('mode.notebook.desc'), () => go('#/notebook'), dueSlot),
-      card('mode-leaderboard', '🏆', t('mode.leaderboard'), t('mode.leaderboard.desc'), () => go('#/leaderboard')),
-      card('mode-stats', '📊', t('mode.stats'), t('mode.stats.desc'), () => go('#/stats')),
-      soon('mode-duel', '⚔', t('mode.duel')),
-      soon('mode-district', '🏙', t('mode.district')),
-      soon('mode-ladder', '🪜', t('mode.ladder'))),
+      card('mode-practice', '练', t('mode.practice'), t('mode.practice.desc'), () => go('#/setup/practice')),
+      card('mode-challenge', '挑', t('mode.challenge'), t('mode.challenge.desc'), () => go('#/setup/challenge')),
+      card('mode-notebook', '错', t('mode.notebook'), t('mode.notebook.desc'), () => go('#/notebook'), dueSlot),
+      card('mode-leaderboard', '榜', t('mode.leaderboard'), t('mode.leaderboard.desc'), () => go('#/leaderboard')),
+      card('mode-stats', '绩', t('mode.stats'), t('mode.stats.desc'), () => go('#/stats')),
+      soon('mode-duel', '双', t('mode.duel')),
+      soon('mode-district', '区', t('mode.district')),
+      soon('mode-ladder', '争', t('mode.ladder'))),
     h('p', { class: 'signout' },
       h('button', { class: 'btn-link', type: 'button', testid: 'signout', onclick: signOut }, t('home.signout')))));
 
@@ -154,7 +154,7 @@ export async function renderNotebook(ctx) {
   const entries = nb.entries || [];
   if (!entries.length) {
     fill(body, h('div', { class: 'empty', testid: 'notebook-empty' },
-      h('p', { class: 'empty-icon', 'aria-hidden': 'true' }, '📗'),
+      h('p', { class: 'empty-icon', 'aria-hidden': 'true' }, '✓'),
       h('p', null, t('nb.empty')),
       h('a', { class: 'btn btn-primary', href: '#/setup/practice' }, t('mode.practice'))));
     return;
@@ -183,10 +183,10 @@ function entryView(e) {
         h('span', { class: 'opt-letter', 'aria-hidden': 'true' }, LETTERS[i] || String(i + 1)),
         h('span', { lang: 'zh-CN' }, o),
         answer.has(i) ? h('span', { class: 'opt-mark' }, `✓ ${t('nb.answer')}`) : null))),
-    e.explanation ? h('details', { class: 'nb-expl' },
-      h('summary', null, t('fb.explanation')),
-      h('p', { lang: 'zh-CN' }, e.explanation),
-      e.source ? h('p', { class: 'source', lang: 'zh-CN' }, t('fb.source', { s: e.source })) : null) : null);
+    e.explanation ? h('div', { class: 'explanation nb-expl' },
+      h('h3', null, t('fb.explanation')),
+      h('p', { lang: 'zh-CN' }, e.explanation)) : null,
+    e.source ? h('p', { class: 'source', lang: 'zh-CN' }, t('fb.source', { s: e.source })) : null);
 }
 
 function notebookMedia(m) {
@@ -194,7 +194,7 @@ function notebookMedia(m) {
   if (m.kind === 'image') el = h('img', { src: m.url, alt: m.alt || '', loading: 'lazy', class: 'media-img' });
   else if (m.kind === 'audio') el = h('audio', { src: m.url, controls: true, preload: 'none', class: 'media-audio' });
   else if (m.kind === 'video') el = h('video', { src: m.url, controls: true, preload: 'none', playsinline: true, class: 'media-video', 'aria-label': m.alt || null });
-  return h('figure', { class: `media media-${m.kind}` }, el,
+  return h('figure', { class: `media media--${m.kind}` }, el,
     m.caption ? h('figcaption', { class: 'media-caption', lang: 'zh-CN' }, m.caption) : null,
     m.alt && m.kind !== 'image' ? h('details', { class: 'media-alt' },
       h('summary', null, m.kind === 'audio' ? t('play.media.transcript') : t('play.media.description')),
