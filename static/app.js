@@ -67,8 +67,8 @@ function rerender() {
   const name = routeName();
   renderHeader();
   document.getElementById('sr-live').textContent = '';
-  if (name === 'play') { renderPlay({ focus: false }); return; }
-  render();
+  if (name === 'play') renderPlay({ focus: false });
+  else render();
   const toggle = document.querySelector('[data-testid="lang-toggle"]');
   if (toggle) toggle.focus();
 }

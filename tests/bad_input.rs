@@ -25,10 +25,7 @@ async fn first_question(ws: &mut WsClient, size: u32) -> dati::ws::protocol::Que
     ws.send(&practice(size)).await;
     assert!(matches!(ws.recv().await, ServerMsg::SetStarted { .. }));
     let (_, q) = ws.expect_question().await;
-    if q.media.is_some() {
-        ws.send(&ClientMsg::MediaReady { seq: 1 }).await;
-        assert!(matches!(ws.recv().await, ServerMsg::ClockStarted { .. }));
-    }
+    ws.ready_media(1, &q).await;
     q
 }
 

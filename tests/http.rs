@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestServer, right_choice};
+use common::TestServer;
 use dati::ws::protocol::{ClientMsg, SetMode};
 use serde_json::{Value, json};
 
@@ -154,23 +154,7 @@ async fn play_one_set(server: &TestServer, member: &common::TestMember) -> u64 {
     })
     .await;
     ws.recv().await;
-    for seq in 1..=5 {
-        let (_, q) = ws.expect_question().await;
-        if q.media.is_some() {
-            ws.send(&ClientMsg::MediaReady { seq }).await;
-            ws.recv().await;
-        }
-        ws.send(&ClientMsg::Answer {
-            seq,
-            choice: right_choice(&server.bank, &q),
-        })
-        .await;
-        ws.expect_result().await;
-        if seq < 5 {
-            ws.send(&ClientMsg::Next).await;
-        }
-    }
-    ws.expect_summary().await.points
+    ws.play_set(&server.bank, 5, |_| true).await.points
 }
 
 #[tokio::test]

@@ -38,10 +38,7 @@ async fn a_member_plays_a_full_practice_set_and_every_answer_is_stored() {
         assert_eq!(got_seq, seq);
         assert_eq!(q.history, "party");
         seen.push(q.id.clone());
-        if q.media.is_some() {
-            ws.send(&ClientMsg::MediaReady { seq }).await;
-            assert!(matches!(ws.recv().await, ServerMsg::ClockStarted { .. }));
-        }
+        ws.ready_media(seq, &q).await;
         // Miss the third question, answer the rest right.
         let choice = if seq == 3 {
             wrong_choice(&server.bank, &q)
@@ -84,13 +81,7 @@ async fn a_member_plays_a_full_practice_set_and_every_answer_is_stored() {
     assert!(summary.rating_after != summary.rating_before);
 
     server.settle().await;
-    let stored = server
-        .app()
-        .stores
-        .answers
-        .session_answers(set_id.parse().unwrap())
-        .await
-        .unwrap();
+    let stored = server.stored_answers(&set_id).await;
     assert_eq!(stored.len(), 5);
     assert_eq!(stored.iter().filter(|a| a.correct).count(), 4);
     assert_eq!(
@@ -189,10 +180,7 @@ async fn a_challenge_run_goes_on_until_a_miss_and_allows_one_revive() {
         let (got, q) = ws.expect_question().await;
         assert_eq!(got, seq);
         difficulties.push(q.difficulty);
-        if q.media.is_some() {
-            ws.send(&ClientMsg::MediaReady { seq }).await;
-            ws.recv().await;
-        }
+        ws.ready_media(seq, &q).await;
         let choice = if *right {
             right_choice(&server.bank, &q)
         } else {
@@ -223,13 +211,7 @@ async fn a_challenge_run_goes_on_until_a_miss_and_allows_one_revive() {
     ws.send(&ClientMsg::Revive).await;
     assert_eq!(ws.expect_error().await.0, "no_active_set");
     server.settle().await;
-    let stored = server
-        .app()
-        .stores
-        .answers
-        .session_answers(set_id.parse().unwrap())
-        .await
-        .unwrap();
+    let stored = server.stored_answers(&set_id).await;
     assert_eq!(stored.len(), 7);
     assert!(stored.iter().all(|a| a.mode == "challenge"));
     server.stop().await;
@@ -253,10 +235,7 @@ async fn missed_questions_come_back_as_a_review_set() {
     let mut missed = Vec::new();
     for seq in 1..=5u32 {
         let (_, q) = ws.expect_question().await;
-        if q.media.is_some() {
-            ws.send(&ClientMsg::MediaReady { seq }).await;
-            ws.recv().await;
-        }
+        ws.ready_media(seq, &q).await;
         let right = seq % 2 == 0;
         if !right {
             missed.push(q.id.clone());
@@ -282,10 +261,7 @@ async fn missed_questions_come_back_as_a_review_set() {
     for seq in 1..=total {
         let (_, q) = ws.expect_question().await;
         reviewed.push(q.id.clone());
-        if q.media.is_some() {
-            ws.send(&ClientMsg::MediaReady { seq }).await;
-            ws.recv().await;
-        }
+        ws.ready_media(seq, &q).await;
         ws.send(&ClientMsg::Answer {
             seq,
             choice: right_choice(&server.bank, &q),
@@ -434,10 +410,7 @@ async fn relaxed_mode_ignores_speed() {
     }
     let (_, q) = ws.expect_question().await;
     assert_eq!(q.difficulty, 1);
-    if q.media.is_some() {
-        ws.send(&ClientMsg::MediaReady { seq: 1 }).await;
-        ws.recv().await;
-    }
+    ws.ready_media(1, &q).await;
     // Ten seconds of thinking, on the server's (paused) clock.
     tokio::time::pause();
     tokio::time::advance(std::time::Duration::from_secs(10)).await;

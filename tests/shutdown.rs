@@ -77,10 +77,7 @@ async fn sigterm_closes_sockets_with_1001_and_loses_no_answer() {
     let answered = 12;
     for seq in 1..=answered {
         let (_, q) = ws.expect_question().await;
-        if q.media.is_some() {
-            ws.send(&ClientMsg::MediaReady { seq }).await;
-            ws.recv().await;
-        }
+        ws.ready_media(seq, &q).await;
         ws.send(&ClientMsg::Answer {
             seq,
             choice: right_choice(&bank, &q),

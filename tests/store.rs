@@ -266,32 +266,9 @@ async fn a_full_practice_set_is_recorded_on_postgres() {
     let dati::ws::protocol::ServerMsg::SetStarted { set_id, .. } = ws.recv().await else {
         panic!("no set")
     };
-    for seq in 1..=5 {
-        let (_, q) = ws.expect_question().await;
-        if q.media.is_some() {
-            ws.send(&dati::ws::protocol::ClientMsg::MediaReady { seq })
-                .await;
-            ws.recv().await;
-        }
-        ws.send(&dati::ws::protocol::ClientMsg::Answer {
-            seq,
-            choice: common::right_choice(&server.bank, &q),
-        })
-        .await;
-        ws.expect_result().await;
-        if seq < 5 {
-            ws.send(&dati::ws::protocol::ClientMsg::Next).await;
-        }
-    }
-    assert_eq!(ws.expect_summary().await.correct, 5);
+    assert_eq!(ws.play_set(&server.bank, 5, |_| true).await.correct, 5);
     server.stop().await;
-    let stored = server
-        .app()
-        .stores
-        .answers
-        .session_answers(set_id.parse().unwrap())
-        .await
-        .unwrap();
+    let stored = server.stored_answers(&set_id).await;
     assert_eq!(stored.len(), 5);
     assert!(stored.iter().all(|a| a.correct));
     drop(server);

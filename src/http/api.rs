@@ -22,7 +22,7 @@ use crate::rooms::wall_ms;
 use crate::server::App;
 use crate::store::Member;
 use crate::store::leaderboard::{Board, Period, Standing};
-use crate::ws::protocol::MediaView;
+use crate::ws::protocol::{MediaView, MemberView};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -158,26 +158,6 @@ async fn sign_in(
         Json(json!({ "member": MemberView::from(&member) })),
     )
         .into_response())
-}
-
-/// The member as the websocket `hello` shows it (no timestamps).
-#[derive(Serialize)]
-struct MemberView {
-    id: i64,
-    nickname: String,
-    district: String,
-    rating: i64,
-}
-
-impl From<&Member> for MemberView {
-    fn from(m: &Member) -> MemberView {
-        MemberView {
-            id: m.id,
-            nickname: m.nickname.clone(),
-            district: m.district.clone(),
-            rating: m.rating.round() as i64,
-        }
-    }
 }
 
 async fn sign_out() -> Response {

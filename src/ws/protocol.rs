@@ -127,7 +127,19 @@ pub struct MemberView {
     pub id: i64,
     pub nickname: String,
     pub district: String,
+    /// Practice rating, rounded.
     pub rating: i64,
+}
+
+impl From<&crate::store::Member> for MemberView {
+    fn from(m: &crate::store::Member) -> MemberView {
+        MemberView {
+            id: m.id,
+            nickname: m.nickname.clone(),
+            district: m.district.clone(),
+            rating: m.rating.round() as i64,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -64,12 +64,7 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
     );
     let hello = ServerMsg::Hello {
         protocol: PROTOCOL_VERSION,
-        member: MemberView {
-            id: member.id,
-            nickname: member.nickname.clone(),
-            district: member.district.clone(),
-            rating: member.rating.round() as i64,
-        },
+        member: MemberView::from(&member),
         server_time_ms: wall_ms(),
     };
     let mut player = SoloPlayer::new(app.solo.clone(), member);

@@ -190,7 +190,7 @@ function onResult(msg) {
   P.streak = msg.streak;
   P.phase = 'feedback';
   renderPlay({ focus: '#feedback-heading' });
-  announce(`${verdictText(msg)}。${t('fb.points', { n: msg.points })}`);
+  announce(`${verdictText(msg)} ${t('fb.points', { n: msg.points })}`);
 }
 
 function onSummary(msg) {

@@ -74,6 +74,16 @@ impl TestServer {
         }
     }
 
+    /// The stored answers of a set, by the set id the server gave.
+    pub async fn stored_answers(&self, set_id: &str) -> Vec<dati::store::StoredAnswer> {
+        self.app
+            .stores
+            .answers
+            .session_answers(set_id.parse().expect("numeric set id"))
+            .await
+            .expect("answers readable")
+    }
+
     /// Signs in a new guest.
     pub async fn member(&self, nickname: &str) -> TestMember {
         let http = reqwest::Client::builder()
@@ -263,6 +273,44 @@ impl WsClient {
             ServerMsg::Result(r) => *r,
             other => panic!("expected a result, got {other:?}"),
         }
+    }
+
+    /// For a media question, reports the media loaded and takes the
+    /// `clock_started` reply; does nothing for other questions.
+    pub async fn ready_media(&mut self, seq: u32, q: &QuestionView) {
+        if q.media.is_some() {
+            self.send(&ClientMsg::MediaReady { seq }).await;
+            match self.recv().await {
+                ServerMsg::ClockStarted { seq: s, .. } if s == seq => {}
+                other => panic!("expected clock_started, got {other:?}"),
+            }
+        }
+    }
+
+    /// Plays the `count` questions of a just-started set, answering right
+    /// where `right(seq)` says so, and returns the summary.
+    pub async fn play_set(
+        &mut self,
+        bank: &Bank,
+        count: u32,
+        right: impl Fn(u32) -> bool,
+    ) -> dati::ws::protocol::SummaryView {
+        for seq in 1..=count {
+            let (got, q) = self.expect_question().await;
+            assert_eq!(got, seq);
+            self.ready_media(seq, &q).await;
+            let choice = if right(seq) {
+                right_choice(bank, &q)
+            } else {
+                wrong_choice(bank, &q)
+            };
+            self.send(&ClientMsg::Answer { seq, choice }).await;
+            self.expect_result().await;
+            if seq < count {
+                self.send(&ClientMsg::Next).await;
+            }
+        }
+        self.expect_summary().await
     }
 
     pub async fn expect_summary(&mut self) -> dati::ws::protocol::SummaryView {
