@@ -42,6 +42,7 @@ export const inPlay = () => P.phase !== 'idle';
 function resetSet() {
   discardMedia();
   stopTicker();
+  clearTimeout(P.clockFallback);
   Object.assign(P, {
     set: null, q: null, media: null, mediaReadySent: false, clock: null, expired: false,
     selected: new Set(), answered: false, result: null, summary: null, wantSummary: false,
