@@ -230,7 +230,7 @@ const STRINGS = {
     'mode.challenge.desc': 'Getting harder until the first miss; one revive',
     'mode.notebook': 'Mistake notebook',
     'mode.notebook.desc': 'Review what you missed',
-    'mode.notebook.due': '{n} due for review',
+    'mode.notebook.due': '{n} due',
     'mode.leaderboard': 'Leaderboard',
     'mode.leaderboard.desc': 'See who leads',
     'mode.stats': 'My record',

@@ -277,7 +277,7 @@ impl From<Refusal> for ServerMsg {
 pub mod close {
     /// The server is shutting down (SIGINT/SIGTERM).
     pub const GOING_AWAY: u16 = 1001;
-    /// Flooding (rate limit) or a client that stopped reading.
+    /// Flooding: over the per-connection rate limit.
     pub const POLICY_VIOLATION: u16 = 1008;
     /// A frame over the 16 KiB limit.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
