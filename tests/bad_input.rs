@@ -348,3 +348,73 @@ async fn a_dropped_connection_ends_the_set_and_keeps_its_answers() {
     }
     panic!("the dropped set was never closed");
 }
+
+/// A one-question bank, so the first question is also the last.
+fn single_question_bank() -> tempfile::TempDir {
+    let bank = tempfile::tempdir().unwrap();
+    std::fs::write(
+        bank.path().join("q.toml"),
+        r#"
+[[question]]
+id = "only-1"
+history = "prc"
+difficulty = 1
+kind = "true_false"
+prompt = "中华人民共和国开国大典于1949年10月1日举行。"
+answer = "true"
+explanation = "1949年10月1日下午，开国大典在北京天安门广场隆重举行。"
+source = "《中华人民共和国简史》，人民出版社、当代中国出版社，2021年"
+time_limit = 10
+"#,
+    )
+    .unwrap();
+    bank
+}
+
+#[tokio::test]
+async fn answers_to_the_last_question_after_the_summary_are_told_why_they_do_not_count() {
+    let bank = single_question_bank();
+    let dir = bank.path().to_path_buf();
+    let server = TestServer::start_with(|c| c.bank_dir = dir).await;
+    let member = server.member("最后一题").await;
+    let mut ws = member.connect().await;
+
+    // Answered, summed up, answered again: already answered.
+    first_question(&mut ws, 5).await;
+    ws.send(&ClientMsg::Answer {
+        seq: 1,
+        choice: vec![0],
+    })
+    .await;
+    assert!(ws.expect_result().await.correct);
+    ws.expect_summary().await;
+    ws.send(&ClientMsg::Answer {
+        seq: 1,
+        choice: vec![1],
+    })
+    .await;
+    assert_eq!(
+        ws.expect_error().await,
+        ("already_answered".into(), Some(1))
+    );
+
+    // Timed out, summed up, answered late: too late.
+    first_question(&mut ws, 5).await;
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(11)).await;
+    tokio::time::resume();
+    assert!(ws.expect_result().await.timed_out);
+    ws.expect_summary().await;
+    ws.send(&ClientMsg::Answer {
+        seq: 1,
+        choice: vec![0],
+    })
+    .await;
+    assert_eq!(ws.expect_error().await, ("too_late".into(), Some(1)));
+    ws.send(&ClientMsg::Answer {
+        seq: 2,
+        choice: vec![0],
+    })
+    .await;
+    assert_eq!(ws.expect_error().await, ("no_active_set".into(), Some(2)));
+}

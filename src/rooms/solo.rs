@@ -60,6 +60,10 @@ pub struct SoloPlayer {
     shared: Arc<SoloShared>,
     member: Member,
     active: Option<ActiveSet>,
+    /// The last result given (seq, timed out), kept after its set ends so
+    /// that a late or repeated answer to a set's last question is told
+    /// `too_late` / `already_answered` rather than `no_active_set`.
+    last_result: Option<(u32, bool)>,
     rng: StdRng,
 }
 
@@ -69,6 +73,7 @@ impl SoloPlayer {
             shared,
             member,
             active: None,
+            last_result: None,
             rng: StdRng::from_os_rng(),
         }
     }
@@ -218,6 +223,7 @@ impl SoloPlayer {
             started_at_ms: wall_ms(),
         };
         self.record(WriteOp::SessionStarted(start)).await?;
+        self.last_result = None;
         self.active = Some(ActiveSet {
             id,
             mode,
@@ -314,10 +320,15 @@ impl SoloPlayer {
         now: Instant,
         allowance: Duration,
     ) -> Result<Vec<ServerMsg>, Refusal> {
-        let active = self
-            .active
-            .as_mut()
-            .ok_or_else(|| refusal(ErrorCode::NoActiveSet, Some(seq)))?;
+        let Some(active) = self.active.as_mut() else {
+            return Err(match self.last_result {
+                Some((last, true)) if last == seq => refusal(ErrorCode::TooLate, Some(seq)),
+                Some((last, false)) if last == seq => {
+                    refusal(ErrorCode::AlreadyAnswered, Some(seq))
+                }
+                _ => refusal(ErrorCode::NoActiveSet, Some(seq)),
+            });
+        };
         let reveal = active
             .set
             .answer(seq, choice, now.into_std(), allowance)
@@ -328,6 +339,7 @@ impl SoloPlayer {
     /// Records a result, updates ratings and says what comes next.
     async fn after_reveal(&mut self, reveal: Reveal, now: Instant) -> Vec<ServerMsg> {
         let active = self.active.as_mut().expect("a result needs an active set");
+        self.last_result = Some((reveal.seq, reveal.timed_out()));
         let (member_rating, question_rating) =
             self.shared
                 .ratings
