@@ -237,7 +237,7 @@ fn register_metrics() {
     );
     metrics::describe_gauge!(
         "dati_answer_queue_depth",
-        "Writes waiting in the write-behind queue"
+        "Writes not yet in the database: queued or in the batch being written"
     );
     metrics::describe_counter!("dati_ws_messages_in_total", "Websocket messages received");
     metrics::describe_counter!("dati_ws_messages_out_total", "Websocket messages sent");

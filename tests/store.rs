@@ -274,3 +274,58 @@ async fn a_full_practice_set_is_recorded_on_postgres() {
     drop(server);
     db.drop_database().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn play_goes_on_while_postgres_is_away_and_every_answer_lands_when_it_returns() {
+    let Some(db) = PgDatabase::create("play_goes_on_while_postgres_is_away").await else {
+        return;
+    };
+    let url = db.url.clone();
+    let mut server = common::TestServer::start_with(|c| c.database_url = Some(url)).await;
+    let member = server.member("断线重连").await;
+    let mut ws = member.connect().await;
+    ws.send(&dati::ws::protocol::ClientMsg::Start {
+        mode: dati::ws::protocol::SetMode::Practice,
+        history: Some("reform".into()),
+        size: Some(5),
+        difficulty: None,
+        relaxed: false,
+    })
+    .await;
+    let dati::ws::protocol::ServerMsg::SetStarted { set_id, .. } = ws.recv().await else {
+        panic!("no set")
+    };
+
+    db.take_down().await;
+    let ready = reqwest::get(server.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 503, "not ready without a database");
+    // Every question still comes back at once: nothing in play waits on the database.
+    let started = std::time::Instant::now();
+    let summary = ws.play_set(&server.bank, 5, |_| true).await;
+    assert_eq!(summary.correct, 5);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "play stalled: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        server.app().queue.depth() > 0
+            || server.app().stores.answers.count_answers().await.is_err()
+    );
+
+    db.bring_back().await;
+    server.settle().await;
+    let stored = server.stored_answers(&set_id).await;
+    assert_eq!(
+        stored.len(),
+        5,
+        "every answer given during the outage was written after it"
+    );
+    assert_eq!(
+        reqwest::get(server.url("/readyz")).await.unwrap().status(),
+        200
+    );
+    server.stop().await;
+    drop(server);
+    db.drop_database().await;
+}

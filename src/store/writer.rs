@@ -51,7 +51,7 @@ impl WriteQueue {
         Ok(())
     }
 
-    /// Ops waiting to be written.
+    /// Ops not yet durable: queued, or in the batch being written.
     pub fn depth(&self) -> i64 {
         self.depth.load(Ordering::Relaxed)
     }
@@ -114,8 +114,8 @@ impl Writer {
                     if n == 0 {
                         break;
                     }
-                    self.take(&depth, n);
                     self.write(&mut batch, &stop).await;
+                    self.take(&depth, n);
                 }
                 _ = stop.cancelled() => break,
             }
@@ -127,8 +127,8 @@ impl Writer {
             if n == 0 {
                 break;
             }
-            self.take(&depth, n);
             self.write(&mut batch, &stop).await;
+            self.take(&depth, n);
         }
     }
 

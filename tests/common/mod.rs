@@ -118,13 +118,10 @@ impl TestServer {
 
     /// Waits until the write-behind queue has written everything so far.
     pub async fn settle(&self) {
-        for _ in 0..500 {
+        // The depth counts the batch in flight too, so zero means written.
+        for _ in 0..3000 {
             if self.app().queue.depth() == 0 {
-                // The batch taken last may still be in its transaction.
-                tokio::time::sleep(Duration::from_millis(30)).await;
-                if self.app().queue.depth() == 0 {
-                    return;
-                }
+                return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -421,4 +418,35 @@ fn replace_database(url: &str, name: &str) -> String {
 fn rand_suffix() -> String {
     let n: u64 = rand::random();
     format!("{:x}", n)
+}
+
+impl PgDatabase {
+    /// Cuts the database off: no new connections, existing ones killed.
+    pub async fn take_down(&self) {
+        let mut admin = sqlx_connect(&self.admin_url).await;
+        sqlx::query(&format!(
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS false",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("disallow connections");
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&self.name)
+            .execute(&mut admin)
+            .await
+            .expect("terminate connections");
+    }
+
+    /// Lets connections in again.
+    pub async fn bring_back(&self) {
+        let mut admin = sqlx_connect(&self.admin_url).await;
+        sqlx::query(&format!(
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("allow connections");
+    }
 }
