@@ -14,6 +14,7 @@
 pub mod bank;
 pub mod domain;
 pub mod http;
+pub mod load;
 pub mod rooms;
 pub mod server;
 pub mod store;

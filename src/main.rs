@@ -28,6 +28,33 @@ enum Command {
     /// Work with the question bank.
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Drive a running server with simulated players and report latency.
+    Load(LoadArgs),
+}
+
+#[derive(Args)]
+struct LoadArgs {
+    /// The server to load.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    target: String,
+    /// Simulated members, each on its own websocket.
+    #[arg(long, default_value_t = 200)]
+    players: usize,
+    /// New players per second while ramping up.
+    #[arg(long, default_value_t = 200.0)]
+    ramp: f64,
+    /// Seconds each player keeps playing.
+    #[arg(long, default_value_t = 30)]
+    duration: u64,
+    /// Mean think time before each answer, in ms (each drawn from 0.5–1.5×).
+    #[arg(long, default_value_t = 1500)]
+    think_ms: u64,
+    /// The server's pid, to sample its CPU time and memory from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +120,7 @@ fn main() -> ExitCode {
     match command {
         Command::Bank(BankCommand::Check { bank_dir }) => bank_check(&bank_dir),
         Command::Serve(args) => serve(args),
+        Command::Load(args) => load(args),
     }
 }
 
@@ -148,6 +176,35 @@ fn serve(args: ServeArgs) -> ExitCode {
             } else {
                 eprintln!("dati serve failed: {e:#}");
             }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(args: LoadArgs) -> ExitCode {
+    let config = dati::load::LoadConfig {
+        target: args.target,
+        players: args.players,
+        ramp_per_sec: args.ramp,
+        duration: std::time::Duration::from_secs(args.duration),
+        think: std::time::Duration::from_millis(args.think_ms),
+        server_pid: args.server_pid,
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(dati::load::run(config)) {
+        Ok(report) => {
+            println!("{report}");
+            if let Some(path) = args.json {
+                let json = serde_json::to_string_pretty(&report).expect("reports serialize");
+                if let Err(e) = std::fs::write(&path, json) {
+                    eprintln!("cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("dati load failed: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -119,6 +119,81 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<St
     }
 }
 
+/// What a batch of new answers changes besides the answers themselves.
+#[derive(Debug, Default, PartialEq)]
+struct BatchEffects {
+    question_stats: Vec<QuestionStatsDelta>,
+    /// Notebook rows to write (member, question, entry), changed ones only.
+    notebook: Vec<(i64, String, notebook::Entry)>,
+    /// Each member's rating after the batch's last answer.
+    member_ratings: Vec<(i64, f64)>,
+}
+
+#[derive(Debug, PartialEq)]
+struct QuestionStatsDelta {
+    question_id: String,
+    /// The rating after the batch's last answer to the question.
+    rating: f64,
+    attempts: i64,
+    correct: i64,
+}
+
+impl BatchEffects {
+    /// Folds answers, in the order they were given, into one write per
+    /// question, notebook row and member.
+    fn derive(
+        answers: &[AnswerRecord],
+        mut notebook: HashMap<(i64, String), notebook::Entry>,
+    ) -> BatchEffects {
+        let mut stats: Vec<QuestionStatsDelta> = Vec::new();
+        let mut stats_index: HashMap<&str, usize> = HashMap::new();
+        let mut ratings: HashMap<i64, f64> = HashMap::new();
+        let mut touched: Vec<(i64, String)> = Vec::new();
+        let mut touched_set: HashSet<(i64, String)> = HashSet::new();
+        let before = notebook.clone();
+        for a in answers {
+            let i = *stats_index
+                .entry(a.question_id.as_str())
+                .or_insert_with(|| {
+                    stats.push(QuestionStatsDelta {
+                        question_id: a.question_id.clone(),
+                        rating: 0.0,
+                        attempts: 0,
+                        correct: 0,
+                    });
+                    stats.len() - 1
+                });
+            stats[i].rating = a.question_rating;
+            stats[i].attempts += 1;
+            stats[i].correct += flag(a.correct);
+            ratings.insert(a.member_id, a.member_rating);
+            let key = (a.member_id, a.question_id.clone());
+            if let Some(next) =
+                notebook::after_answer(notebook.get(&key).copied(), a.correct, a.answered_at_ms)
+            {
+                if touched_set.insert(key.clone()) {
+                    touched.push(key.clone());
+                }
+                notebook.insert(key, next);
+            }
+        }
+        let notebook_rows = touched
+            .into_iter()
+            .filter_map(|key| {
+                let entry = notebook[&key];
+                (before.get(&key) != Some(&entry)).then_some((key.0, key.1, entry))
+            })
+            .collect();
+        let mut member_ratings: Vec<(i64, f64)> = ratings.into_iter().collect();
+        member_ratings.sort_by_key(|(id, _)| *id);
+        BatchEffects {
+            question_stats: stats,
+            notebook: notebook_rows,
+            member_ratings,
+        }
+    }
+}
+
 fn flag(b: bool) -> i64 {
     i64::from(b)
 }
@@ -221,57 +296,75 @@ macro_rules! impl_sql_store {
                         inserted_keys.insert((row.try_get("session_id")?, row.try_get("question_id")?, row.try_get("member_id")?));
                     }
                 }
-                let mut inserted = Vec::with_capacity(inserted_keys.len());
-                let mut member_ratings: HashMap<i64, f64> = HashMap::new();
-                for a in answers {
-                    if !inserted_keys.remove(&(a.session_id, a.question_id.clone(), a.member_id)) {
-                        continue;
+                let inserted: Vec<AnswerRecord> = answers
+                    .into_iter()
+                    .filter(|a| inserted_keys.contains(&(a.session_id, a.question_id.clone(), a.member_id)))
+                    .cloned()
+                    .collect();
+                // The notebook rows these answers touch, in as few reads as the
+                // bind limit allows; the pairs are filtered in Rust.
+                let mut existing: HashMap<(i64, String), notebook::Entry> = HashMap::new();
+                let members: Vec<i64> = inserted.iter().map(|a| a.member_id).collect::<HashSet<_>>().into_iter().collect();
+                let questions: Vec<&str> = inserted.iter().map(|a| a.question_id.as_str()).collect::<HashSet<_>>().into_iter().collect();
+                for member_chunk in members.chunks(ROWS_PER_INSERT) {
+                    for question_chunk in questions.chunks(ROWS_PER_INSERT) {
+                        let mut q = QueryBuilder::<$db>::new(
+                            "SELECT member_id, question_id, wrong_count, box_level, due_at, last_wrong_at FROM notebook WHERE member_id IN (",
+                        );
+                        let mut list = q.separated(", ");
+                        for m in member_chunk {
+                            list.push_bind(*m);
+                        }
+                        q.push(") AND question_id IN (");
+                        let mut list = q.separated(", ");
+                        for id in question_chunk {
+                            list.push_bind(*id);
+                        }
+                        q.push(")");
+                        for row in q.build().fetch_all(&mut *tx).await? {
+                            let item = notebook_from_row(&row)?;
+                            existing.insert((row.try_get("member_id")?, item.question_id.clone()), item.entry());
+                        }
                     }
-                    member_ratings.insert(a.member_id, a.member_rating);
-                    sqlx::query(
-                        "INSERT INTO question_stats (question_id, rating, attempts, correct) VALUES ($1, $2, 1, $3) \
-                         ON CONFLICT (question_id) DO UPDATE SET rating = $2, attempts = question_stats.attempts + 1, \
-                         correct = question_stats.correct + $3",
-                    )
-                    .bind(&a.question_id)
-                    .bind(a.question_rating)
-                    .bind(flag(a.correct))
-                    .execute(&mut *tx)
-                    .await?;
-                    let previous = sqlx::query(
-                        "SELECT question_id, wrong_count, box_level, due_at, last_wrong_at FROM notebook \
-                         WHERE member_id = $1 AND question_id = $2",
-                    )
-                    .bind(a.member_id)
-                    .bind(&a.question_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| notebook_from_row(&r))
-                    .transpose()?;
-                    let next = notebook::after_answer(previous.as_ref().map(NotebookItem::entry), a.correct, a.answered_at_ms);
-                    if let Some(e) = next.filter(|n| Some(*n) != previous.as_ref().map(NotebookItem::entry)) {
-                        sqlx::query(
-                            "INSERT INTO notebook (member_id, question_id, wrong_count, box_level, due_at, last_wrong_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (member_id, question_id) DO UPDATE SET \
-                             wrong_count = $3, box_level = $4, due_at = $5, last_wrong_at = $6",
-                        )
-                        .bind(a.member_id)
-                        .bind(&a.question_id)
-                        .bind(e.wrong_count)
-                        .bind(e.box_level)
-                        .bind(e.due_at_ms)
-                        .bind(e.last_wrong_at_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    inserted.push(a.clone());
                 }
-                for (member_id, rating) in member_ratings {
-                    sqlx::query("UPDATE members SET rating = $1 WHERE id = $2")
-                        .bind(rating)
-                        .bind(member_id)
-                        .execute(&mut *tx)
-                        .await?;
+                let effects = BatchEffects::derive(&inserted, existing);
+                for chunk in effects.question_stats.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO question_stats (question_id, rating, attempts, correct) ");
+                    q.push_values(chunk, |mut row, s| {
+                        row.push_bind(&s.question_id).push_bind(s.rating).push_bind(s.attempts).push_bind(s.correct);
+                    });
+                    q.push(
+                        " ON CONFLICT (question_id) DO UPDATE SET rating = excluded.rating, \
+                         attempts = question_stats.attempts + excluded.attempts, correct = question_stats.correct + excluded.correct",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in effects.notebook.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO notebook (member_id, question_id, wrong_count, box_level, due_at, last_wrong_at) ",
+                    );
+                    q.push_values(chunk, |mut row, (member_id, question_id, e)| {
+                        row.push_bind(*member_id)
+                            .push_bind(question_id)
+                            .push_bind(e.wrong_count)
+                            .push_bind(e.box_level)
+                            .push_bind(e.due_at_ms)
+                            .push_bind(e.last_wrong_at_ms);
+                    });
+                    q.push(
+                        " ON CONFLICT (member_id, question_id) DO UPDATE SET wrong_count = excluded.wrong_count, \
+                         box_level = excluded.box_level, due_at = excluded.due_at, last_wrong_at = excluded.last_wrong_at",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
+                for chunk in effects.member_ratings.chunks(ROWS_PER_INSERT) {
+                    // VALUES columns are column1, column2 on both backends.
+                    let mut q = QueryBuilder::<$db>::new("UPDATE members SET rating = v.column2 FROM (");
+                    q.push_values(chunk, |mut row, (member_id, rating)| {
+                        row.push_bind(*member_id).push_bind(*rating);
+                    });
+                    q.push(") AS v WHERE members.id = v.column1");
+                    q.build().execute(&mut *tx).await?;
                 }
                 for op in ops {
                     if let WriteOp::SessionFinished(s) = op {
@@ -461,4 +554,81 @@ where
         due_at_ms: r.try_get("due_at")?,
         last_wrong_at_ms: r.try_get("last_wrong_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(member_id: i64, question: &str, correct: bool, at: i64, rating: f64) -> AnswerRecord {
+        AnswerRecord {
+            session_id: 1,
+            question_id: question.into(),
+            question_version: 1,
+            member_id,
+            history: "party".into(),
+            mode: "practice".into(),
+            choice: Some("A".into()),
+            correct,
+            answer_ms: 1000,
+            points: if correct { 900 } else { 0 },
+            answered_at_ms: at,
+            member_rating: rating,
+            question_rating: 3000.0 - rating,
+        }
+    }
+
+    #[test]
+    fn a_batch_folds_into_one_write_per_question_member_and_notebook_row() {
+        let answers = [
+            answer(1, "q1", false, 10, 1490.0),
+            answer(2, "q1", true, 20, 1510.0),
+            answer(1, "q1", true, 30, 1500.0),
+            answer(1, "q2", true, 40, 1505.0),
+        ];
+        let effects = BatchEffects::derive(&answers, HashMap::new());
+        assert_eq!(
+            effects.question_stats,
+            [
+                QuestionStatsDelta {
+                    question_id: "q1".into(),
+                    rating: 1500.0,
+                    attempts: 3,
+                    correct: 2
+                },
+                QuestionStatsDelta {
+                    question_id: "q2".into(),
+                    rating: 1495.0,
+                    attempts: 1,
+                    correct: 1
+                },
+            ]
+        );
+        assert_eq!(effects.member_ratings, [(1, 1505.0), (2, 1510.0)]);
+        // Member 1 missed q1, then got it right: one row, already in box 1.
+        assert_eq!(effects.notebook.len(), 1);
+        let (member, question, entry) = &effects.notebook[0];
+        assert_eq!(
+            (
+                *member,
+                question.as_str(),
+                entry.wrong_count,
+                entry.box_level
+            ),
+            (1, "q1", 1, 1)
+        );
+    }
+
+    #[test]
+    fn unchanged_notebook_rows_are_not_rewritten() {
+        let mastered = notebook::Entry {
+            wrong_count: 1,
+            box_level: notebook::MASTERED_BOX,
+            due_at_ms: 0,
+            last_wrong_at_ms: 0,
+        };
+        let existing = HashMap::from([((1, "q1".to_string()), mastered)]);
+        let effects = BatchEffects::derive(&[answer(1, "q1", true, 10, 1500.0)], existing);
+        assert!(effects.notebook.is_empty());
+    }
 }

@@ -25,6 +25,8 @@ use super::leaderboard::{Board, Leaderboard, ScoreEvent};
 use super::{AnswerLog, AnswerRecord, WriteOp};
 
 pub const MAX_BATCH: usize = 500;
+/// How long a small batch waits for more writes before it goes.
+const LINGER: Duration = Duration::from_millis(5);
 pub const DEFAULT_CAPACITY: usize = 65_536;
 const FLUSH_PATIENCE: Duration = Duration::from_secs(15);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -99,6 +101,23 @@ pub async fn spawn(
     (WriteQueue { tx, depth }, WriterHandle { stop, task })
 }
 
+/// Lets a small batch wait briefly for company: one transaction for many
+/// answers costs far less than one each, and nothing waits on durability.
+async fn linger(rx: &mut mpsc::Receiver<WriteOp>, batch: &mut Vec<WriteOp>) -> usize {
+    if batch.len() >= MAX_BATCH {
+        return 0;
+    }
+    tokio::time::sleep(LINGER).await;
+    let before = batch.len();
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(op) => batch.push(op),
+            Err(_) => break,
+        }
+    }
+    batch.len() - before
+}
+
 impl Writer {
     async fn run(
         self,
@@ -114,6 +133,7 @@ impl Writer {
                     if n == 0 {
                         break;
                     }
+                    let n = n + linger(&mut rx, &mut batch).await;
                     self.write(&mut batch, &stop).await;
                     self.take(&depth, n);
                 }
