@@ -100,6 +100,9 @@ struct ServeArgs {
     /// A file of words refused in nicknames, one per line.
     #[arg(long, env = "DATI_BANNED_WORDS")]
     banned_words: Option<PathBuf>,
+    /// Mark the session cookie Secure: set this when players reach dati over HTTPS.
+    #[arg(long, env = "DATI_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 fn main() -> ExitCode {
@@ -155,6 +158,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             .collect(),
         secret: args.secret.filter(|s| !s.is_empty()),
         banned_words: args.banned_words,
+        secure_cookies: args.secure_cookies,
         queue_capacity: dati::store::writer::DEFAULT_CAPACITY,
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

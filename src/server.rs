@@ -47,6 +47,9 @@ pub struct Config {
     pub secret: Option<String>,
     /// A file with one banned nickname word per line.
     pub banned_words: Option<PathBuf>,
+    /// Mark the session cookie `Secure` (serve over HTTPS, or behind a
+    /// proxy that terminates it).
+    pub secure_cookies: bool,
     pub queue_capacity: usize,
 }
 
@@ -65,6 +68,7 @@ impl Config {
             allowed_origins: Vec::new(),
             secret: None,
             banned_words: None,
+            secure_cookies: false,
             queue_capacity: writer::DEFAULT_CAPACITY,
         }
     }

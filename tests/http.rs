@@ -264,3 +264,23 @@ async fn the_web_client_is_served_from_the_root() {
         404
     );
 }
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_secure_when_configured() {
+    for secure in [false, true] {
+        let server = TestServer::start_with(|c| c.secure_cookies = secure).await;
+        let res = reqwest::Client::new()
+            .post(server.url("/api/session"))
+            .json(&json!({"nickname": "饼干", "district": "市北区"}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("dati_session=v1."), "{cookie}");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
+    }
+}

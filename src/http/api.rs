@@ -147,8 +147,13 @@ async fn sign_in(
         .create_member(nickname.as_str(), district, now)
         .await?;
     let token = app.signer.issue(member.id, now);
+    let secure = if app.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
-        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}",
+        "{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
         SESSION_TTL_MS / 1000
     );
     tracing::info!(member = member.id, district, "guest signed in");

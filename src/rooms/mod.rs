@@ -18,8 +18,12 @@ pub fn wall_ms() -> i64 {
 
 /// Mints ids for sets (and later matches) without asking the database, so
 /// play can start while the database is slow or away. Layout: 41 bits of
-/// epoch ms, 10 bits of a per-process random node tag, 12 bits of counter.
-/// Ids sort by time and do not collide across nodes in practice.
+/// milliseconds since 2025-01-01 (good until 2094), 10 bits of a per-process
+/// random node tag, 12 bits of counter. Ids sort by time and do not collide
+/// across nodes in practice.
+/// 2025-01-01T00:00:00Z.
+const ID_EPOCH_MS: i64 = 1_735_689_600_000;
+
 pub struct IdMint {
     node: u64,
     counter: AtomicU64,
@@ -35,7 +39,7 @@ impl IdMint {
 
     pub fn next(&self) -> i64 {
         let n = self.counter.fetch_add(1, Ordering::Relaxed) & 0xfff;
-        let ms = (wall_ms() as u64) & ((1 << 41) - 1);
+        let ms = (wall_ms() - ID_EPOCH_MS).max(0) as u64 & ((1 << 41) - 1);
         ((ms << 22) | (self.node << 12) | n) as i64
     }
 }

@@ -348,6 +348,7 @@ pub struct PgDatabase {
     pub url: String,
     admin_url: String,
     name: String,
+    dropped: bool,
 }
 
 impl PgDatabase {
@@ -377,18 +378,39 @@ impl PgDatabase {
             url,
             admin_url,
             name,
+            dropped: false,
         })
     }
 
-    pub async fn drop_database(self) {
-        let mut admin = sqlx_connect(&self.admin_url).await;
-        sqlx::query(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ))
+    pub async fn drop_database(mut self) {
+        drop_pg_database(&self.admin_url, &self.name).await;
+        self.dropped = true;
+    }
+}
+
+async fn drop_pg_database(admin_url: &str, name: &str) {
+    let mut admin = sqlx_connect(admin_url).await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await
         .expect("drop test database");
+}
+
+/// A test that fails before `drop_database` still leaves nothing behind.
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(drop_pg_database(&admin_url, &name));
+        })
+        .join();
     }
 }
 
