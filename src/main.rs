@@ -159,6 +159,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         secret: args.secret.filter(|s| !s.is_empty()),
         banned_words: args.banned_words,
         secure_cookies: args.secure_cookies,
+        rate_limit: dati::server::RateLimit::default(),
         queue_capacity: dati::store::writer::DEFAULT_CAPACITY,
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

@@ -50,7 +50,27 @@ pub struct Config {
     /// Mark the session cookie `Secure` (serve over HTTPS, or behind a
     /// proxy that terminates it).
     pub secure_cookies: bool,
+    /// Messages a websocket client may send.
+    pub rate_limit: RateLimit,
     pub queue_capacity: usize,
+}
+
+/// A per-connection message rate: sustained, plus a burst above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    /// Far above what a person playing sends (an answer and a "next" every
+    /// second or two) and low enough to stop a script.
+    fn default() -> Self {
+        RateLimit {
+            per_second: 20,
+            burst: 40,
+        }
+    }
 }
 
 impl Config {
@@ -69,6 +89,7 @@ impl Config {
             secret: None,
             banned_words: None,
             secure_cookies: false,
+            rate_limit: RateLimit::default(),
             queue_capacity: writer::DEFAULT_CAPACITY,
         }
     }

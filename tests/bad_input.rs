@@ -124,11 +124,7 @@ async fn out_of_range_values_and_wrong_states_are_refused() {
     let server = TestServer::start().await;
     let member = server.member("状态").await;
     let mut ws = member.connect().await;
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: vec![0],
-    })
-    .await;
+    ws.answer(1, vec![0]).await;
     assert_eq!(ws.expect_error().await, ("no_active_set".into(), Some(1)));
     ws.send(&ClientMsg::Next).await;
     assert_eq!(ws.expect_error().await.0, "no_active_set");
@@ -156,24 +152,12 @@ async fn out_of_range_values_and_wrong_states_are_refused() {
     assert_eq!(ws.expect_error().await.0, "question_open");
     ws.send(&ClientMsg::Revive).await;
     assert_eq!(ws.expect_error().await.0, "no_revive_offered");
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: vec![9],
-    })
-    .await;
+    ws.answer(1, vec![9]).await;
     assert_eq!(ws.expect_error().await.0, "invalid_choice");
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: vec![],
-    })
-    .await;
+    ws.answer(1, vec![]).await;
     assert_eq!(ws.expect_error().await.0, "invalid_choice");
     // None of that touched the question: it can still be answered.
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: right_choice(&server.bank, &q),
-    })
-    .await;
+    ws.answer(1, right_choice(&server.bank, &q)).await;
     assert!(ws.expect_result().await.correct);
 }
 
@@ -183,17 +167,9 @@ async fn an_answer_to_a_question_that_is_not_current_is_refused() {
     let member = server.member("抢答").await;
     let mut ws = member.connect().await;
     let q = first_question(&mut ws, 5).await;
-    ws.send(&ClientMsg::Answer {
-        seq: 2,
-        choice: vec![0],
-    })
-    .await;
+    ws.answer(2, vec![0]).await;
     assert_eq!(ws.expect_error().await, ("not_current".into(), Some(2)));
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: right_choice(&server.bank, &q),
-    })
-    .await;
+    ws.answer(1, right_choice(&server.bank, &q)).await;
     assert!(ws.expect_result().await.correct);
 }
 
@@ -203,17 +179,9 @@ async fn only_the_first_answer_counts() {
     let member = server.member("改答案").await;
     let mut ws = member.connect().await;
     let q = first_question(&mut ws, 5).await;
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: wrong_choice(&server.bank, &q),
-    })
-    .await;
+    ws.answer(1, wrong_choice(&server.bank, &q)).await;
     assert!(!ws.expect_result().await.correct);
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: right_choice(&server.bank, &q),
-    })
-    .await;
+    ws.answer(1, right_choice(&server.bank, &q)).await;
     assert_eq!(
         ws.expect_error().await,
         ("already_answered".into(), Some(1))
@@ -250,11 +218,7 @@ async fn an_answer_after_the_deadline_is_too_late_and_the_timeout_is_recorded() 
     let r = ws.expect_result().await;
     assert!(r.timed_out && !r.correct);
     assert_eq!((r.points, r.your_choice.len()), (0, 0));
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: right_choice(&server.bank, &q),
-    })
-    .await;
+    ws.answer(1, right_choice(&server.bank, &q)).await;
     assert_eq!(ws.expect_error().await, ("too_late".into(), Some(1)));
     ws.send(&ClientMsg::Finish).await;
     let summary = ws.expect_summary().await;
@@ -329,11 +293,7 @@ async fn a_dropped_connection_ends_the_set_and_keeps_its_answers() {
     let member = server.member("掉线").await;
     let mut ws = member.connect().await;
     let q = first_question(&mut ws, 5).await;
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: right_choice(&server.bank, &q),
-    })
-    .await;
+    ws.answer(1, right_choice(&server.bank, &q)).await;
     ws.expect_result().await;
     drop(ws);
     // The set is closed with its one answer; the member can start afresh.
@@ -381,18 +341,10 @@ async fn answers_to_the_last_question_after_the_summary_are_told_why_they_do_not
 
     // Answered, summed up, answered again: already answered.
     first_question(&mut ws, 5).await;
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: vec![0],
-    })
-    .await;
+    ws.answer(1, vec![0]).await;
     assert!(ws.expect_result().await.correct);
     ws.expect_summary().await;
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: vec![1],
-    })
-    .await;
+    ws.answer(1, vec![1]).await;
     assert_eq!(
         ws.expect_error().await,
         ("already_answered".into(), Some(1))
@@ -405,16 +357,8 @@ async fn answers_to_the_last_question_after_the_summary_are_told_why_they_do_not
     tokio::time::resume();
     assert!(ws.expect_result().await.timed_out);
     ws.expect_summary().await;
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: vec![0],
-    })
-    .await;
+    ws.answer(1, vec![0]).await;
     assert_eq!(ws.expect_error().await, ("too_late".into(), Some(1)));
-    ws.send(&ClientMsg::Answer {
-        seq: 2,
-        choice: vec![0],
-    })
-    .await;
+    ws.answer(2, vec![0]).await;
     assert_eq!(ws.expect_error().await, ("no_active_set".into(), Some(2)));
 }

@@ -45,11 +45,7 @@ async fn a_member_plays_a_full_practice_set_and_every_answer_is_stored() {
         } else {
             right_choice(&server.bank, &q)
         };
-        ws.send(&ClientMsg::Answer {
-            seq,
-            choice: choice.clone(),
-        })
-        .await;
+        ws.answer(seq, choice.clone()).await;
         let r = ws.expect_result().await;
         assert_eq!(r.seq, seq);
         assert_eq!(r.correct, seq != 3);
@@ -112,7 +108,8 @@ async fn a_member_plays_a_full_practice_set_and_every_answer_is_stored() {
 
 #[tokio::test]
 async fn options_are_shuffled_per_player_and_questions_carry_no_answer() {
-    let server = TestServer::start().await;
+    // Twenty questions played at machine speed would trip the flood limit.
+    let server = TestServer::start_with(|c| c.rate_limit.burst = 200).await;
     let member = server.member("小李").await;
     let mut ws = member.connect().await;
     ws.send(&start(SetMode::Practice, None, Some(20))).await;
@@ -146,11 +143,7 @@ async fn options_are_shuffled_per_player_and_questions_carry_no_answer() {
             ws.send(&ClientMsg::MediaReady { seq }).await;
             ws.recv().await;
         }
-        ws.send(&ClientMsg::Answer {
-            seq,
-            choice: vec![0],
-        })
-        .await;
+        ws.answer(seq, vec![0]).await;
         ws.expect_result().await;
         if seq < 20 {
             ws.send(&ClientMsg::Next).await;
@@ -186,7 +179,7 @@ async fn a_challenge_run_goes_on_until_a_miss_and_allows_one_revive() {
         } else {
             wrong_choice(&server.bank, &q)
         };
-        ws.send(&ClientMsg::Answer { seq, choice }).await;
+        ws.answer(seq, choice).await;
         let r = ws.expect_result().await;
         match (i, r.next) {
             (3, NextView::ReviveOffered) => {
@@ -245,7 +238,7 @@ async fn missed_questions_come_back_as_a_review_set() {
         } else {
             wrong_choice(&server.bank, &q)
         };
-        ws.send(&ClientMsg::Answer { seq, choice }).await;
+        ws.answer(seq, choice).await;
         ws.expect_result().await;
         if seq < 5 {
             ws.send(&ClientMsg::Next).await;
@@ -262,11 +255,7 @@ async fn missed_questions_come_back_as_a_review_set() {
         let (_, q) = ws.expect_question().await;
         reviewed.push(q.id.clone());
         ws.ready_media(seq, &q).await;
-        ws.send(&ClientMsg::Answer {
-            seq,
-            choice: right_choice(&server.bank, &q),
-        })
-        .await;
+        ws.answer(seq, right_choice(&server.bank, &q)).await;
         assert!(ws.expect_result().await.correct);
         if seq < total {
             ws.send(&ClientMsg::Next).await;
@@ -367,16 +356,16 @@ duration = 14
         } => assert!(remaining_ms > 39_000 && remaining_ms <= 40_000),
         other => panic!("expected clock_started, got {other:?}"),
     }
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: vec![
+    ws.answer(
+        1,
+        vec![
             question
                 .options
                 .iter()
                 .position(|o| o == "南昌起义")
                 .unwrap() as u8,
         ],
-    })
+    )
     .await;
     let r = ws.expect_result().await;
     assert!(r.correct);
@@ -415,11 +404,7 @@ async fn relaxed_mode_ignores_speed() {
     tokio::time::pause();
     tokio::time::advance(std::time::Duration::from_secs(10)).await;
     tokio::time::resume();
-    ws.send(&ClientMsg::Answer {
-        seq: 1,
-        choice: right_choice(&server.bank, &q),
-    })
-    .await;
+    ws.answer(1, right_choice(&server.bank, &q)).await;
     let r = ws.expect_result().await;
     assert!(r.answer_ms >= 10_000, "the pause counted: {}", r.answer_ms);
     assert_eq!(r.base_points, 1000);

@@ -78,11 +78,7 @@ async fn sigterm_closes_sockets_with_1001_and_loses_no_answer() {
     for seq in 1..=answered {
         let (_, q) = ws.expect_question().await;
         ws.ready_media(seq, &q).await;
-        ws.send(&ClientMsg::Answer {
-            seq,
-            choice: right_choice(&bank, &q),
-        })
-        .await;
+        ws.answer(seq, right_choice(&bank, &q)).await;
         assert!(ws.expect_result().await.correct);
         ws.send(&ClientMsg::Next).await;
     }

@@ -255,17 +255,7 @@ async fn a_full_practice_set_is_recorded_on_postgres() {
     let mut server = common::TestServer::start_with(|c| c.database_url = Some(url)).await;
     let member = server.member("数据库").await;
     let mut ws = member.connect().await;
-    ws.send(&dati::ws::protocol::ClientMsg::Start {
-        mode: dati::ws::protocol::SetMode::Practice,
-        history: Some("socialism".into()),
-        size: Some(5),
-        difficulty: None,
-        relaxed: false,
-    })
-    .await;
-    let dati::ws::protocol::ServerMsg::SetStarted { set_id, .. } = ws.recv().await else {
-        panic!("no set")
-    };
+    let (set_id, _) = ws.start_practice(Some("socialism"), 5).await;
     assert_eq!(ws.play_set(&server.bank, 5, |_| true).await.correct, 5);
     server.stop().await;
     let stored = server.stored_answers(&set_id).await;
@@ -284,17 +274,7 @@ async fn play_goes_on_while_postgres_is_away_and_every_answer_lands_when_it_retu
     let mut server = common::TestServer::start_with(|c| c.database_url = Some(url)).await;
     let member = server.member("断线重连").await;
     let mut ws = member.connect().await;
-    ws.send(&dati::ws::protocol::ClientMsg::Start {
-        mode: dati::ws::protocol::SetMode::Practice,
-        history: Some("reform".into()),
-        size: Some(5),
-        difficulty: None,
-        relaxed: false,
-    })
-    .await;
-    let dati::ws::protocol::ServerMsg::SetStarted { set_id, .. } = ws.recv().await else {
-        panic!("no set")
-    };
+    let (set_id, _) = ws.start_practice(Some("reform"), 5).await;
 
     db.take_down().await;
     let ready = reqwest::get(server.url("/readyz")).await.unwrap();

@@ -19,9 +19,6 @@ use crate::rooms::wall_ms;
 use crate::server::App;
 use crate::store::Member;
 
-/// Sustained messages per second a client may send, and the burst above it.
-const RATE_PER_SECOND: u32 = 20;
-const RATE_BURST: u32 = 40;
 const PING_EVERY: Duration = Duration::from_secs(15);
 /// A client that answers no ping for this long is gone.
 const PONG_TIMEOUT: Duration = Duration::from_secs(45);
@@ -59,8 +56,10 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
     let _open = OpenConnection::new();
     let (mut sink, mut stream) = socket.split();
     let limiter = RateLimiter::direct(
-        Quota::per_second(NonZeroU32::new(RATE_PER_SECOND).expect("non-zero"))
-            .allow_burst(NonZeroU32::new(RATE_BURST).expect("non-zero")),
+        Quota::per_second(
+            NonZeroU32::new(app.config.rate_limit.per_second.max(1)).expect("non-zero"),
+        )
+        .allow_burst(NonZeroU32::new(app.config.rate_limit.burst.max(1)).expect("non-zero")),
     );
     let hello = ServerMsg::Hello {
         protocol: PROTOCOL_VERSION,

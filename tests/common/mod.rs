@@ -272,6 +272,26 @@ impl WsClient {
         }
     }
 
+    /// Starts a practice set and returns its id and size.
+    pub async fn start_practice(&mut self, history: Option<&str>, size: u32) -> (String, u32) {
+        self.send(&ClientMsg::Start {
+            mode: dati::ws::protocol::SetMode::Practice,
+            history: history.map(String::from),
+            size: Some(size),
+            difficulty: None,
+            relaxed: false,
+        })
+        .await;
+        match self.recv().await {
+            ServerMsg::SetStarted { set_id, total, .. } => (set_id, total),
+            other => panic!("expected set_started, got {other:?}"),
+        }
+    }
+
+    pub async fn answer(&mut self, seq: u32, choice: Vec<u8>) {
+        self.send(&ClientMsg::Answer { seq, choice }).await;
+    }
+
     /// For a media question, reports the media loaded and takes the
     /// `clock_started` reply; does nothing for other questions.
     pub async fn ready_media(&mut self, seq: u32, q: &QuestionView) {
