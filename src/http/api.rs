@@ -17,7 +17,7 @@ use super::error::ApiError;
 use super::session::{COOKIE_NAME, SESSION_TTL_MS, token_from_cookies};
 use crate::domain::member::Nickname;
 use crate::domain::question::History;
-use crate::rooms::solo::media_view;
+use crate::rooms::views::media_view;
 use crate::rooms::wall_ms;
 use crate::server::App;
 use crate::store::Member;

@@ -4,6 +4,7 @@
 
 pub mod ratings;
 pub mod solo;
+pub mod views;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

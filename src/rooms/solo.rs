@@ -16,19 +16,15 @@ use rand::rngs::StdRng;
 use tokio::time::Instant;
 
 use super::ratings::QuestionRatings;
+use super::views::{SummaryContext, question_message, result_view, summary_message};
 use super::{IdMint, wall_ms};
 use crate::bank::Bank;
-use crate::domain::practice::{
-    NextStep, PracticeSet, Presented, Reveal, RuleError, Rules, SetKind, Summary,
-};
+use crate::domain::practice::{NextStep, PracticeSet, Reveal, RuleError, Rules, SetKind};
 use crate::domain::question::{History, Question};
 use crate::domain::selection::{self, Filter};
 use crate::store::writer::WriteQueue;
 use crate::store::{AnswerRecord, Member, PracticeStore, SessionEnd, SessionStart, WriteOp};
-use crate::ws::protocol::{
-    ClientMsg, ErrorCode, MediaView, NextView, QuestionView, Refusal, ResultView, ServerMsg,
-    SetMode, SummaryView,
-};
+use crate::ws::protocol::{ClientMsg, ErrorCode, Refusal, ServerMsg, SetMode};
 
 pub const SET_SIZES: [u32; 3] = [5, 10, 20];
 pub const DEFAULT_SET_SIZE: u32 = 10;
@@ -415,7 +411,16 @@ impl SoloPlayer {
         if let Err(e) = self.record(WriteOp::SessionFinished(end)).await {
             tracing::warn!("set totals not queued: {e:?}");
         }
-        summary_message(&active, &summary, self.member.rating)
+        summary_message(
+            SummaryContext {
+                set_id: active.id,
+                mode: active.mode,
+                rating_before: active.rating_before,
+                rating_after: self.member.rating,
+                missed: &active.missed,
+            },
+            &summary,
+        )
     }
 
     async fn record(&self, op: WriteOp) -> Result<(), Refusal> {
@@ -425,84 +430,6 @@ impl SoloPlayer {
             seq: None,
         })
     }
-}
-
-fn question_message(p: &Presented, total: u32) -> ServerMsg {
-    let q = &p.question;
-    ServerMsg::Question {
-        seq: p.seq,
-        total,
-        question: QuestionView {
-            id: q.id.clone(),
-            history: q.history.as_str().into(),
-            difficulty: q.difficulty,
-            kind: q.kind.as_str().into(),
-            prompt: q.prompt.clone(),
-            options: p
-                .order
-                .iter()
-                .map(|&i| q.options[i as usize].clone())
-                .collect(),
-            media: q.media.as_ref().map(media_view),
-        },
-        waits_for_media: p.waits_for_media,
-        time_limit_ms: q.time_limit.as_millis() as u64,
-    }
-}
-
-pub fn media_view(m: &crate::domain::question::Media) -> MediaView {
-    MediaView {
-        kind: m.kind.as_str().into(),
-        url: format!("/media/{}", m.file),
-        alt: m.alt.clone(),
-        caption: m.caption.clone(),
-        duration_ms: m.duration.map(|d| d.as_millis() as u64),
-    }
-}
-
-fn result_view(r: &Reveal) -> ResultView {
-    let shown = |set: crate::domain::question::OptionSet| -> Vec<u8> {
-        (0..r.order.len() as u8)
-            .filter(|&p| set.contains(r.order[p as usize] as usize))
-            .collect()
-    };
-    ResultView {
-        seq: r.seq,
-        correct: r.correct,
-        timed_out: r.timed_out(),
-        your_choice: r.choice.map(shown).unwrap_or_default(),
-        correct_choice: shown(r.question.answer),
-        explanation: r.question.explanation.clone(),
-        source: r.question.source.clone(),
-        answer_ms: r.answer_time.as_millis() as u64,
-        base_points: r.base_points,
-        streak_bonus: r.streak_bonus,
-        points: r.points,
-        streak: r.streak,
-        total_points: r.total_points,
-        next: match r.next {
-            NextStep::Continue => NextView::Next,
-            NextStep::ReviveOffered => NextView::ReviveOffered,
-            NextStep::Finished => NextView::Finished,
-        },
-    }
-}
-
-fn summary_message(active: &ActiveSet, s: &Summary, rating_after: f64) -> ServerMsg {
-    ServerMsg::Summary(SummaryView {
-        set_id: active.id.to_string(),
-        mode: active.mode,
-        answered: s.answered,
-        correct: s.correct,
-        points: s.points,
-        best_streak: s.best_streak,
-        revive_used: s.revive_used,
-        completed: s.completed,
-        duration_ms: s.duration.as_millis() as u64,
-        rating_before: active.rating_before.round() as i64,
-        rating_after: rating_after.round() as i64,
-        missed: active.missed.clone(),
-    })
 }
 
 fn invalid(message: String) -> Refusal {
@@ -517,7 +444,7 @@ fn invalid(message: String) -> Refusal {
 pub fn refusal(code: ErrorCode, seq: Option<u32>) -> Refusal {
     Refusal {
         code,
-        message: error_text(code).into(),
+        message: code.text().into(),
         seq,
     }
 }
@@ -535,29 +462,8 @@ fn rule_refusal(e: RuleError, seq: Option<u32>) -> Refusal {
         RuleError::NoReviveOffered => ErrorCode::NoReviveOffered,
     };
     let message = match e {
-        RuleError::InvalidChoice(why) => format!("{}（{why}）", error_text(code)),
-        _ => error_text(code).to_owned(),
+        RuleError::InvalidChoice(why) => format!("{}（{why}）", code.text()),
+        _ => code.text().to_owned(),
     };
     Refusal { code, message, seq }
-}
-
-/// The player-facing text for each error code.
-pub fn error_text(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::BadJson => "消息不是有效的 JSON",
-        ErrorCode::UnknownType => "未知的消息类型",
-        ErrorCode::BadMessage => "消息格式不正确",
-        ErrorCode::InvalidValue => "参数取值不正确",
-        ErrorCode::SetInProgress => "当前还有未结束的答题，请先结束",
-        ErrorCode::NoActiveSet => "当前没有进行中的答题",
-        ErrorCode::NotCurrent => "这不是当前的题目",
-        ErrorCode::AlreadyAnswered => "这道题已经作答，只有第一次作答有效",
-        ErrorCode::TooLate => "本题作答时间已过",
-        ErrorCode::InvalidChoice => "所选选项无效",
-        ErrorCode::QuestionOpen => "当前题目尚未作答",
-        ErrorCode::SetFinished => "本组答题已经结束",
-        ErrorCode::NoReviveOffered => "现在不能复活",
-        ErrorCode::NoQuestions => "没有符合条件的题目",
-        ErrorCode::Unavailable => "服务器暂时无法处理，请稍后重试",
-    }
 }

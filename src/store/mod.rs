@@ -11,6 +11,7 @@
 //! leaderboard) and a production backend (PostgreSQL, and Redis in a later
 //! release), and the same conformance suite runs against both.
 
+mod batch;
 pub mod leaderboard;
 pub mod sql;
 pub mod writer;

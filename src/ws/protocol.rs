@@ -255,6 +255,29 @@ pub enum ErrorCode {
     Unavailable,
 }
 
+impl ErrorCode {
+    /// The player-facing text for each code (clients may show their own).
+    pub fn text(self) -> &'static str {
+        match self {
+            ErrorCode::BadJson => "消息不是有效的 JSON",
+            ErrorCode::UnknownType => "未知的消息类型",
+            ErrorCode::BadMessage => "消息格式不正确",
+            ErrorCode::InvalidValue => "参数取值不正确",
+            ErrorCode::SetInProgress => "当前还有未结束的答题，请先结束",
+            ErrorCode::NoActiveSet => "当前没有进行中的答题",
+            ErrorCode::NotCurrent => "这不是当前的题目",
+            ErrorCode::AlreadyAnswered => "这道题已经作答，只有第一次作答有效",
+            ErrorCode::TooLate => "本题作答时间已过",
+            ErrorCode::InvalidChoice => "所选选项无效",
+            ErrorCode::QuestionOpen => "当前题目尚未作答",
+            ErrorCode::SetFinished => "本组答题已经结束",
+            ErrorCode::NoReviveOffered => "现在不能复活",
+            ErrorCode::NoQuestions => "没有符合条件的题目",
+            ErrorCode::Unavailable => "服务器暂时无法处理，请稍后重试",
+        }
+    }
+}
+
 /// A refused request; sent to the client as an `error` message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {

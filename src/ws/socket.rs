@@ -14,7 +14,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::protocol::{
     ClientMsg, ErrorCode, MemberView, PROTOCOL_VERSION, Refusal, ServerMsg, close,
 };
-use crate::rooms::solo::{SoloPlayer, error_text};
+use crate::rooms::solo::SoloPlayer;
 use crate::rooms::wall_ms;
 use crate::server::App;
 use crate::store::Member;
@@ -182,7 +182,7 @@ async fn send(sink: &mut Sink, msgs: impl IntoIterator<Item = ServerMsg>) -> boo
 /// Tells an unknown type from a malformed message of a known type.
 pub fn parse(text: &str) -> Result<ClientMsg, Refusal> {
     let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|_| error(ErrorCode::BadJson, error_text(ErrorCode::BadJson)))?;
+        .map_err(|_| error(ErrorCode::BadJson, ErrorCode::BadJson.text()))?;
     match value.get("type").and_then(|t| t.as_str()) {
         Some(t) if ClientMsg::TYPES.contains(&t) => {}
         Some(t) => {
