@@ -243,6 +243,29 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever arrives, parsing answers with a message or a refusal.
+        #[test]
+        fn parse_never_panics(text in ".{0,200}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn parse_never_panics_on_json_shaped_input(
+            ty in proptest::sample::select(ClientMsg::TYPES.to_vec()),
+            field in "[a-z_]{1,8}",
+            value in proptest::prop_oneof![
+                proptest::strategy::Just("null".to_string()),
+                "-?[0-9]{1,25}",
+                "\"[^\"\\\\]{0,10}\"",
+                proptest::strategy::Just("[1,2,3]".to_string()),
+                proptest::strategy::Just("{}".to_string()),
+            ],
+        ) {
+            let _ = parse(&format!(r#"{{"type":"{ty}","{field}":{value}}}"#));
+        }
+    }
+
     #[test]
     fn parse_accepts_every_documented_message() {
         for text in [
