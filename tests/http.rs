@@ -284,3 +284,24 @@ async fn the_session_cookie_is_http_only_and_secure_when_configured() {
         assert_eq!(cookie.contains("; Secure"), secure, "{cookie}");
     }
 }
+
+#[tokio::test]
+async fn unknown_api_paths_and_methods_get_json_errors() {
+    let server = TestServer::start().await;
+    let res = reqwest::get(server.url("/api/nope")).await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    let res = reqwest::Client::new()
+        .put(server.url("/api/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "method_not_allowed"
+    );
+}

@@ -33,6 +33,20 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/me/stats", get(my_stats))
         .route("/notebook", get(notebook))
         .route("/leaderboard", get(leaderboard))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个接口")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "该接口不支持这种请求方法",
+    )
 }
 
 /// The signed-in member, from the session cookie.
