@@ -304,8 +304,6 @@ pub mod close {
     pub const POLICY_VIOLATION: u16 = 1008;
     /// A frame over the 16 KiB limit.
     pub const MESSAGE_TOO_BIG: u16 = 1009;
-    /// An unexpected server fault.
-    pub const INTERNAL_ERROR: u16 = 1011;
 }
 
 /// The largest frame or message a client may send.
