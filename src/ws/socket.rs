@@ -169,14 +169,28 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
 
 /// Sends messages in order; false when the client is gone or not reading.
 async fn send(sink: &mut Sink, msgs: impl IntoIterator<Item = ServerMsg>) -> bool {
-    for msg in msgs {
-        let text = serde_json::to_string(&msg).expect("server messages serialize");
-        match tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text.into()))).await {
-            Ok(Ok(())) => metrics::counter!("dati_ws_messages_out_total").increment(1),
-            _ => return false,
+    // Queue them all, then flush once: one write for a result and the
+    // summary or question that follows it.
+    let delivered = tokio::time::timeout(SEND_TIMEOUT, async {
+        let mut count = 0u64;
+        for msg in msgs {
+            let text = serde_json::to_string(&msg).expect("server messages serialize");
+            sink.feed(Message::Text(text.into())).await?;
+            count += 1;
         }
+        if count > 0 {
+            sink.flush().await?;
+        }
+        Ok::<u64, axum::Error>(count)
+    })
+    .await;
+    match delivered {
+        Ok(Ok(count)) => {
+            metrics::counter!("dati_ws_messages_out_total").increment(count);
+            true
+        }
+        _ => false,
     }
-    true
 }
 
 /// Tells an unknown type from a malformed message of a known type.
