@@ -174,13 +174,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .await
         .context("cannot open the database")?;
     let leaderboard: Arc<dyn Leaderboard> = Arc::new(MemoryLeaderboard::new());
-    rebuild_leaderboards(&stores, leaderboard.as_ref()).await;
-    let ratings = Arc::new(QuestionRatings::new(
-        stores.answers.question_ratings().await.unwrap_or_else(|e| {
-            tracing::warn!("question ratings unavailable, starting from difficulty: {e}");
-            Default::default()
-        }),
-    ));
+    // The writer replays writes spilled at the last shutdown as it starts;
+    // boards and ratings are read after it, so they include those answers.
     let (queue, writer) = writer::spawn(
         stores.answers.clone(),
         leaderboard.clone(),
@@ -188,6 +183,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         config.queue_capacity,
     )
     .await;
+    rebuild_leaderboards(&stores, leaderboard.as_ref()).await;
+    let ratings = Arc::new(QuestionRatings::new(
+        stores.answers.question_ratings().await.unwrap_or_else(|e| {
+            tracing::warn!("question ratings unavailable, starting from difficulty: {e}");
+            Default::default()
+        }),
+    ));
     let solo = Arc::new(SoloShared {
         bank: bank.clone(),
         ratings,

@@ -1,6 +1,8 @@
 //! The write-behind queue when the database misbehaves: retries while it is
 //! away, spills to disk when it is still away at shutdown, replays at start.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -61,7 +63,11 @@ impl AnswerLog for FlakyLog {
 }
 
 fn answer(i: i64) -> WriteOp {
-    WriteOp::Answer(AnswerRecord {
+    WriteOp::Answer(record(i))
+}
+
+fn record(i: i64) -> AnswerRecord {
+    AnswerRecord {
         session_id: 1,
         question_id: format!("q-{i}"),
         question_version: 1,
@@ -75,7 +81,7 @@ fn answer(i: i64) -> WriteOp {
         answered_at_ms: 1_796_000_000_000 + i,
         member_rating: 1500.0,
         question_rating: 1500.0,
-    })
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -134,4 +140,55 @@ async fn a_push_after_shutdown_is_refused_not_lost_silently() {
         writer::spawn(log, Arc::new(MemoryLeaderboard::new()), dir.path(), 16).await;
     handle.flush_and_stop().await;
     assert!(queue.push(answer(1)).await.is_err());
+}
+
+/// Writes spilled at one shutdown reach the database, the boards and the
+/// question ratings of the next start; a torn line is kept aside, not lost.
+#[tokio::test]
+async fn spilled_writes_are_replayed_into_the_database_and_the_boards_at_the_next_start() {
+    let mut first = common::TestServer::start().await;
+    let member = first.member("断电").await;
+    first.stop().await;
+    let data = first.data_dir.path().to_path_buf();
+
+    let now = dati::rooms::wall_ms();
+    let ops = [
+        WriteOp::SessionStarted(dati::store::SessionStart {
+            session_id: 42,
+            member_id: member.id,
+            mode: "practice".into(),
+            history: None,
+            difficulty: None,
+            relaxed: false,
+            planned: 5,
+            started_at_ms: now,
+        }),
+        WriteOp::Answer(AnswerRecord {
+            member_id: member.id,
+            session_id: 42,
+            answered_at_ms: now,
+            points: 777,
+            ..record(0)
+        }),
+    ];
+    let mut spill: String = ops
+        .iter()
+        .map(|op| serde_json::to_string(op).unwrap() + "\n")
+        .collect();
+    spill.push_str("{\"op\":\"answ\n");
+    std::fs::write(data.join(SPILL_FILE), spill).unwrap();
+
+    let second = common::TestServer::start_with(|c| c.data_dir = data.clone()).await;
+    assert_eq!(second.stored_answers("42").await.len(), 1);
+    let res = member
+        .http
+        .get(second.url("/api/leaderboard?board=solo"))
+        .send()
+        .await
+        .unwrap();
+    let board: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(board["me"]["score"], 777, "{board}");
+    assert!(!data.join(SPILL_FILE).exists());
+    let kept = std::fs::read_to_string(data.join("pending-writes.unreadable.jsonl")).unwrap();
+    assert_eq!(kept, "{\"op\":\"answ\n");
 }

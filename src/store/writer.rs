@@ -248,10 +248,12 @@ impl Writer {
         let Ok(text) = tokio::fs::read_to_string(&self.spill_path).await else {
             return;
         };
-        let ops: Vec<WriteOp> = text
+        let (ops, unreadable): (Vec<_>, Vec<_>) = text
             .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str::<WriteOp>(l).map_err(|_| l))
+            .partition(Result::is_ok);
+        let ops: Vec<WriteOp> = ops.into_iter().flatten().collect();
         for chunk in ops.chunks(MAX_BATCH) {
             if let Err(e) = self.log.write_batch(chunk).await {
                 tracing::error!(
@@ -261,8 +263,28 @@ impl Writer {
                 return;
             }
         }
-        if let Err(e) = tokio::fs::remove_file(&self.spill_path).await {
-            tracing::warn!("could not remove {}: {e}", self.spill_path.display());
+        if unreadable.is_empty() {
+            if let Err(e) = tokio::fs::remove_file(&self.spill_path).await {
+                tracing::warn!("could not remove {}: {e}", self.spill_path.display());
+            }
+        } else {
+            // A torn last line (power cut mid-write) is not a reason to throw
+            // away what cannot be read: keep it for a person to look at.
+            let kept = self.spill_path.with_extension("unreadable.jsonl");
+            let lines: String = unreadable
+                .into_iter()
+                .map(|l| l.unwrap_err().to_owned() + "\n")
+                .collect();
+            tracing::error!(
+                lines = lines.lines().count(),
+                "unreadable spilled writes kept in {}",
+                kept.display()
+            );
+            if let Err(e) = tokio::fs::write(&kept, lines).await {
+                tracing::error!("could not write {}: {e}", kept.display());
+            } else if let Err(e) = tokio::fs::remove_file(&self.spill_path).await {
+                tracing::warn!("could not remove {}: {e}", self.spill_path.display());
+            }
         }
         tracing::info!(
             ops = ops.len(),

@@ -94,7 +94,8 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
                 }
                 let nonce: u64 = rand::random();
                 pending_ping = Some((nonce, Instant::now()));
-                if sink.send(Message::Ping(nonce.to_be_bytes().to_vec().into())).await.is_err() {
+                let ping = sink.send(Message::Ping(nonce.to_be_bytes().to_vec().into()));
+                if !matches!(tokio::time::timeout(SEND_TIMEOUT, ping).await, Ok(Ok(()))) {
                     break;
                 }
                 Vec::new()
