@@ -46,23 +46,12 @@ async fn sigterm_closes_sockets_with_1001_and_loses_no_answer() {
         .recv_timeout(Duration::from_secs(30))
         .expect("the server says where it listens");
 
-    let http = reqwest::Client::new();
-    let res = http
-        .post(format!("http://{addr}/api/session"))
-        .json(&serde_json::json!({"nickname": "关机测试", "district": "城阳区"}))
-        .send()
-        .await
-        .unwrap();
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let member = common::sign_in(addr, "关机测试").await;
     let bank = Bank::load(&repo_path("question_bank")).unwrap();
 
-    let mut ws = WsClient::connect(addr, Some(&cookie), None).await.unwrap();
+    let mut ws = WsClient::connect(addr, Some(&member.cookie), None)
+        .await
+        .unwrap();
     ws.send(&ClientMsg::Start {
         mode: SetMode::Practice,
         history: None,

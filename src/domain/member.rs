@@ -112,10 +112,6 @@ impl Nickname {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_inner(self) -> String {
-        self.0
-    }
 }
 
 #[cfg(test)]

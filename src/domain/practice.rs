@@ -7,12 +7,20 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::question::{OptionSet, Question};
 use super::scoring;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Practice and review sets come in these sizes.
+pub const SET_SIZES: [u32; 3] = [5, 10, 20];
+pub const DEFAULT_SET_SIZE: u32 = 10;
+/// A challenge run is long but not endless.
+pub const CHALLENGE_LIMIT: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SetKind {
     /// A fixed number of questions near the member's level.
     Practice,
@@ -201,10 +209,6 @@ impl PracticeSet {
         self.kind
     }
 
-    pub fn rules(&self) -> Rules {
-        self.rules
-    }
-
     /// Questions in the set; for a challenge, the most it can last.
     pub fn len(&self) -> usize {
         self.questions.len()
@@ -216,17 +220,6 @@ impl PracticeSet {
 
     pub fn is_finished(&self) -> bool {
         matches!(self.phase, Phase::Finished)
-    }
-
-    pub fn current_seq(&self) -> Option<u32> {
-        match self.phase {
-            Phase::NotStarted => None,
-            _ => Some(self.index as u32 + 1),
-        }
-    }
-
-    pub fn current_question(&self) -> Option<&Arc<Question>> {
-        self.current_seq().map(|_| &self.questions[self.index])
     }
 
     /// The question `next_question` would show now, if it may show one.

@@ -23,6 +23,9 @@ impl Filter {
     }
 }
 
+/// Practice avoids questions the member saw this recently.
+pub const RECENT_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
 /// How far, in rating points, a question may sit from the member before it
 /// starts to lose out to closer ones. Random jitter of this size keeps sets
 /// from repeating while still centring on the member's level.

@@ -19,19 +19,15 @@ use super::ratings::QuestionRatings;
 use super::views::{SummaryContext, question_message, result_view, summary_message};
 use super::{IdMint, wall_ms};
 use crate::bank::Bank;
-use crate::domain::practice::{NextStep, PracticeSet, Reveal, RuleError, Rules, SetKind};
+use crate::domain::practice::{
+    CHALLENGE_LIMIT, DEFAULT_SET_SIZE, NextStep, PracticeSet, Reveal, RuleError, Rules, SET_SIZES,
+};
 use crate::domain::question::{History, Question};
-use crate::domain::selection::{self, Filter};
+use crate::domain::selection::{self, Filter, RECENT_WINDOW_MS};
 use crate::store::writer::WriteQueue;
 use crate::store::{AnswerRecord, Member, PracticeStore, SessionEnd, SessionStart, WriteOp};
 use crate::ws::protocol::{ClientMsg, ErrorCode, Refusal, ServerMsg, SetMode};
 
-pub const SET_SIZES: [u32; 3] = [5, 10, 20];
-pub const DEFAULT_SET_SIZE: u32 = 10;
-/// A challenge run is long but not endless.
-pub const CHALLENGE_LIMIT: usize = 50;
-/// Practice avoids questions seen this recently.
-const RECENT_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// How long starting a set may wait on the database before going without.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -46,7 +42,6 @@ pub struct SoloShared {
 
 struct ActiveSet {
     id: i64,
-    mode: SetMode,
     set: PracticeSet,
     rating_before: f64,
     missed: Vec<String>,
@@ -72,10 +67,6 @@ impl SoloPlayer {
             last_result: None,
             rng: StdRng::from_os_rng(),
         }
-    }
-
-    pub fn member(&self) -> &Member {
-        &self.member
     }
 
     /// When the open question's time runs out, if a question is open.
@@ -186,16 +177,11 @@ impl SoloPlayer {
             ),
             SetMode::Review => self.review_questions(size as usize).await,
         };
-        let kind = match mode {
-            SetMode::Practice => SetKind::Practice,
-            SetMode::Challenge => SetKind::Challenge,
-            SetMode::Review => SetKind::Review,
-        };
         let rules = Rules {
             relaxed,
             ..Rules::default()
         };
-        let set = PracticeSet::new(kind, questions, rules, now.into_std()).map_err(|_| {
+        let set = PracticeSet::new(mode, questions, rules, now.into_std()).map_err(|_| {
             let message = match mode {
                 SetMode::Review => "错题本里还没有题目，先去练习吧",
                 _ => "没有符合条件的题目，请换个条件试试",
@@ -211,7 +197,7 @@ impl SoloPlayer {
         let start = SessionStart {
             session_id: id,
             member_id: self.member.id,
-            mode: kind.as_str().into(),
+            mode: mode.as_str().into(),
             history: history.map(|h| h.as_str().into()),
             difficulty: filter.difficulty.map(i64::from),
             relaxed,
@@ -222,7 +208,6 @@ impl SoloPlayer {
         self.last_result = None;
         self.active = Some(ActiveSet {
             id,
-            mode,
             set,
             rating_before: self.member.rating,
             missed: Vec::new(),
@@ -414,7 +399,7 @@ impl SoloPlayer {
         summary_message(
             SummaryContext {
                 set_id: active.id,
-                mode: active.mode,
+                mode: active.set.kind(),
                 rating_before: active.rating_before,
                 rating_after: self.member.rating,
                 missed: &active.missed,

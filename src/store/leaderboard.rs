@@ -177,10 +177,10 @@ impl Bucket {
         let (score, reached) = self.scores.entry(member_id).or_insert((0, at_ms));
         self.order
             .remove(&(std::cmp::Reverse(*score), *reached, member_id));
-        *score += points;
-        *reached = at_ms.max(*reached);
-        if points == 0 && *score == 0 {
-            *reached = at_ms;
+        // Only a change of score moves the tie-break time.
+        if points != 0 {
+            *score += points;
+            *reached = at_ms.max(*reached);
         }
         self.order
             .insert((std::cmp::Reverse(*score), *reached, member_id));

@@ -62,13 +62,8 @@ impl ClientMsg {
     ];
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SetMode {
-    Practice,
-    Challenge,
-    Review,
-}
+/// The wire name of the domain's set kind: `practice`, `challenge`, `review`.
+pub use crate::domain::practice::SetKind as SetMode;
 
 /// Messages the server sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

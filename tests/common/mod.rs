@@ -86,34 +86,7 @@ impl TestServer {
 
     /// Signs in a new guest.
     pub async fn member(&self, nickname: &str) -> TestMember {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let res = http
-            .post(self.url("/api/session"))
-            .json(&serde_json::json!({"nickname": nickname, "district": "市南区"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 201, "sign-in failed: {:?}", res.text().await);
-        let cookie = res
-            .headers()
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        let body: serde_json::Value = res.json().await.unwrap();
-        TestMember {
-            id: body["member"]["id"].as_i64().unwrap(),
-            cookie,
-            http,
-            addr: self.addr,
-        }
+        sign_in(self.addr, nickname).await
     }
 
     /// Waits until the write-behind queue has written everything so far.
@@ -134,6 +107,35 @@ impl Drop for TestServer {
         if let Some(running) = &self.running {
             running.shutdown();
         }
+    }
+}
+
+/// Signs in a new guest of 市南区 at a server on `addr`.
+pub async fn sign_in(addr: SocketAddr, nickname: &str) -> TestMember {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let res = http
+        .post(format!("http://{addr}/api/session"))
+        .json(&serde_json::json!({"nickname": nickname, "district": "市南区"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "sign-in failed: {:?}", res.text().await);
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body: serde_json::Value = res.json().await.unwrap();
+    TestMember {
+        id: body["member"]["id"].as_i64().unwrap(),
+        cookie,
+        http,
+        addr,
     }
 }
 
