@@ -386,9 +386,8 @@ impl Player {
                     self.counters
                         .error(format!("error_{}", code.unwrap_or_default()));
                 }
-                ServerMsg::Hello { .. }
-                | ServerMsg::ClockStarted { .. }
-                | ServerMsg::Pong { .. } => {}
+                // Solo practice never sees duel messages.
+                _ => {}
             }
         }
     }

@@ -106,6 +106,8 @@ impl SoloPlayer {
                 nonce,
                 server_time_ms: wall_ms(),
             }]),
+            // Match messages are routed to the match runtime by the transport.
+            _ => Err(refusal(ErrorCode::NotInMatch, None)),
         };
         match result {
             Ok(msgs) => out.extend(msgs),

@@ -40,6 +40,41 @@ pub enum ClientMsg {
     Revive,
     /// End the set now; a summary follows.
     Finish,
+    /// Join the duel queue (双人PK): paired by rating with another member.
+    DuelQueue {
+        /// Relaxed scoring: no speed component. Only meets relaxed players.
+        #[serde(default)]
+        relaxed: bool,
+    },
+    /// Leave the duel queue, or close the friend room this player opened.
+    DuelCancel,
+    /// Take the bot match offered by `bot_offered`.
+    DuelAcceptBot,
+    /// Open a friend room; its code is valid for 10 minutes.
+    RoomCreate {
+        #[serde(default)]
+        relaxed: bool,
+    },
+    /// Join a friend's room by its 6-character code.
+    RoomJoin { code: String },
+    /// Come back to a running match after a dropped connection.
+    MatchResume {
+        match_id: String,
+        /// The highest event `version` this client has seen; 0 for none.
+        last_version: u64,
+    },
+    /// The media of question `seq` of the match has loaded.
+    MatchMediaReady { match_id: String, seq: u32 },
+    /// Answer question `seq` of the match, with shown option positions.
+    MatchAnswer {
+        match_id: String,
+        seq: u32,
+        choice: Vec<u8>,
+    },
+    /// Leave a match: an abort before anyone has answered, a forfeit after.
+    MatchLeave { match_id: String },
+    /// Offer (or accept) a rematch after a match is over.
+    Rematch { match_id: String },
     /// Keep-alive; the server answers `pong`.
     Ping {
         /// Echoed back, for the client's own round-trip measurement.
@@ -51,13 +86,23 @@ pub enum ClientMsg {
 impl ClientMsg {
     /// The `type` tags this enum accepts, to tell an unknown type from a
     /// malformed known one.
-    pub const TYPES: [&'static str; 7] = [
+    pub const TYPES: [&'static str; 17] = [
         "start",
         "media_ready",
         "answer",
         "next",
         "revive",
         "finish",
+        "duel_queue",
+        "duel_cancel",
+        "duel_accept_bot",
+        "room_create",
+        "room_join",
+        "match_resume",
+        "match_media_ready",
+        "match_answer",
+        "match_leave",
+        "rematch",
         "ping",
     ];
 }
@@ -74,6 +119,10 @@ pub enum ServerMsg {
         protocol: u32,
         member: MemberView,
         server_time_ms: i64,
+        /// A match this member is still seated in (after a dropped
+        /// connection): send `match_resume` to rejoin it.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        active_match: Option<ActiveMatchView>,
     },
     /// A set has started.
     SetStarted {
@@ -102,6 +151,30 @@ pub enum ServerMsg {
     Result(Box<ResultView>),
     /// The set is over.
     Summary(SummaryView),
+    /// In the duel queue; waiting for an opponent.
+    Queued {
+        /// The duel rating the queue pairs by.
+        rating: i64,
+        /// After this long without an opponent, a bot is offered.
+        bot_after_ms: u64,
+    },
+    /// Nobody suitable yet: `duel_accept_bot` plays a labelled bot.
+    BotOffered { waited_ms: u64 },
+    /// Left the queue or closed the room (after `duel_cancel`).
+    DuelCancelled,
+    /// A friend room is open; share the code or the link.
+    RoomCreated {
+        code: String,
+        /// Path of the join link on this server, e.g. `/#/room/K7M2QX`.
+        path: String,
+        expires_in_ms: u64,
+    },
+    /// The room's code expired unused.
+    RoomExpired { code: String },
+    /// The opponent of a finished match asks for a rematch.
+    RematchOffered { match_id: String },
+    /// A rematch cannot happen (the opponent left, or the offer expired).
+    RematchUnavailable { match_id: String },
     /// Reply to `ping`.
     Pong {
         nonce: Option<u64>,
@@ -115,6 +188,10 @@ pub enum ServerMsg {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         seq: Option<u32>,
     },
+    /// A match event: every one carries the match id and a version.
+    /// (Untagged here because `MatchBody` carries the `type` itself.)
+    #[serde(untagged)]
+    Match(MatchEvent),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -214,6 +291,178 @@ pub struct SummaryView {
     pub missed: Vec<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveMatchView {
+    pub match_id: String,
+    /// duel (later: ladder, district)
+    pub mode: String,
+}
+
+/// One versioned match event. `version` counts up by one per event of the
+/// match; a client that reconnects sends the last one it saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchEvent {
+    pub match_id: String,
+    pub version: u64,
+    #[serde(flatten)]
+    pub body: MatchBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MatchBody {
+    /// The match is set; the first question follows after the countdown.
+    MatchStarted(MatchStartedView),
+    /// A question, the same for every player at the same instant (options
+    /// shuffled per player). Never carries its answer.
+    MatchQuestion {
+        seq: u32,
+        total: u32,
+        question: QuestionView,
+        /// The clock waits until every player's media has loaded;
+        /// `match_clock` says when it starts.
+        waits_for_media: bool,
+        time_limit_ms: u64,
+    },
+    /// The clock of a media question has started for everyone.
+    MatchClock { seq: u32, remaining_ms: u64 },
+    /// A player has answered question `seq`; what they chose stays hidden
+    /// until the reveal. For the player who answered, this is the receipt.
+    MatchAnswered { seq: u32, seat: u8 },
+    /// Everyone answered or the time ran out: the answer and the scores.
+    MatchReveal(MatchRevealView),
+    /// A player's connection dropped or came back.
+    MatchPresence {
+        seat: u8,
+        connected: bool,
+        /// While disconnected: time left before the player forfeits.
+        grace_ms: u64,
+    },
+    /// The match is over.
+    MatchOver(MatchOverView),
+    /// The whole state, sent on `match_resume` when the missed events are
+    /// not replayed (`last_version` 0 or unknown).
+    MatchSnapshot(Box<MatchSnapshotView>),
+    /// Sent after replaying missed events on `match_resume`.
+    MatchResumed {
+        /// Time left on the open question's clock, if one is running.
+        remaining_ms: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchStartedView {
+    /// duel
+    pub mode: String,
+    /// This player's seat: an index into `players`.
+    pub seat: u8,
+    pub players: Vec<PlayerView>,
+    pub total: u32,
+    pub relaxed: bool,
+    /// Whether the result moves ratings (not against a bot, not past the
+    /// daily cap).
+    pub rated: bool,
+    /// The first question comes this long after this message.
+    pub starts_in_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlayerView {
+    pub seat: u8,
+    /// Absent for a bot.
+    pub member_id: Option<i64>,
+    pub nickname: String,
+    pub district: String,
+    /// Duel rating, rounded.
+    pub rating: i64,
+    /// The rating is still uncertain (few games played).
+    pub provisional: bool,
+    /// A computer player: its name and avatar say 机器人.
+    pub is_bot: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchRevealView {
+    pub seq: u32,
+    /// Right options, as positions in this player's shown order.
+    pub correct_choice: Vec<u8>,
+    pub explanation: String,
+    pub source: String,
+    pub results: Vec<SeatResultView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeatResultView {
+    pub seat: u8,
+    /// What the seat chose, as positions in *this* player's shown order.
+    pub choice: Vec<u8>,
+    pub correct: bool,
+    pub timed_out: bool,
+    pub answer_ms: u64,
+    pub points: u32,
+    pub streak: u32,
+    pub total_points: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchOutcome {
+    /// Every question was played.
+    Completed,
+    /// A player left after the first answer or did not come back in time.
+    Forfeit,
+    /// A player left before anyone answered: no result, nothing rated.
+    Aborted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchOverView {
+    pub outcome: MatchOutcome,
+    /// None for a draw or an abort.
+    pub winner_seat: Option<u8>,
+    pub standings: Vec<StandingView>,
+    /// Whether ratings moved.
+    pub rated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StandingView {
+    pub seat: u8,
+    /// 1-based; equal for a draw.
+    pub place: u8,
+    pub points: u64,
+    pub correct: u32,
+    /// Sum of the seat's answer times (the tie-break: lower wins).
+    pub answer_ms_total: u64,
+    pub forfeited: bool,
+    pub rating_before: i64,
+    pub rating_after: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchSnapshotView {
+    pub started: MatchStartedView,
+    /// countdown | loading | question | reveal | over
+    pub phase: String,
+    /// The current (or last) question; 0 before the first.
+    pub seq: u32,
+    /// The current question as this player sees it.
+    pub question: Option<QuestionView>,
+    /// Time left in the current phase.
+    pub remaining_ms: Option<u64>,
+    /// Seats that have answered the current question.
+    pub answered: Vec<u8>,
+    /// This player's own answer to the open question, if given.
+    pub your_choice: Option<Vec<u8>>,
+    /// Points per seat so far.
+    pub totals: Vec<u64>,
+    /// Which seats are connected.
+    pub connected: Vec<bool>,
+    /// The reveal of the current question, in the reveal phase.
+    pub reveal: Option<MatchRevealView>,
+    pub over: Option<MatchOverView>,
+}
+
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -248,6 +497,26 @@ pub enum ErrorCode {
     NoQuestions,
     /// The server could not do it right now; try again.
     Unavailable,
+    /// Already in the queue, in a room or in a match: one at a time.
+    AlreadyQueued,
+    /// `duel_cancel` with no queue entry or room open.
+    NotQueued,
+    /// `duel_accept_bot` with no bot on offer.
+    NoBotOffered,
+    /// No room has this code, or it expired.
+    RoomNotFound,
+    /// The room already has two players.
+    RoomFull,
+    /// The room is this player's own.
+    OwnRoom,
+    /// The message names a match this player is not playing.
+    NotInMatch,
+    /// This player has left the match; only `rematch` is accepted.
+    Forfeited,
+    /// The match is over.
+    MatchOver,
+    /// No rematch is possible for this match.
+    RematchUnavailable,
 }
 
 impl ErrorCode {
@@ -269,6 +538,16 @@ impl ErrorCode {
             ErrorCode::NoReviveOffered => "现在不能复活",
             ErrorCode::NoQuestions => "没有符合条件的题目",
             ErrorCode::Unavailable => "服务器暂时无法处理，请稍后重试",
+            ErrorCode::AlreadyQueued => "你已经在匹配或对战中了",
+            ErrorCode::NotQueued => "当前没有在匹配",
+            ErrorCode::NoBotOffered => "现在没有可以对战的机器人",
+            ErrorCode::RoomNotFound => "房间不存在或已过期",
+            ErrorCode::RoomFull => "房间已满",
+            ErrorCode::OwnRoom => "不能加入自己创建的房间",
+            ErrorCode::NotInMatch => "你不在这场对战中",
+            ErrorCode::Forfeited => "你已退出这场对战",
+            ErrorCode::MatchOver => "这场对战已经结束",
+            ErrorCode::RematchUnavailable => "无法再来一局：对手已离开或邀请已过期",
         }
     }
 }
@@ -303,3 +582,26 @@ pub mod close {
 
 /// The largest frame or message a client may send.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_events_carry_their_type_id_and_version_flat() {
+        let msg = ServerMsg::Match(MatchEvent {
+            match_id: "77".into(),
+            version: 3,
+            body: MatchBody::MatchAnswered { seq: 2, seat: 1 },
+        });
+        let text = serde_json::to_string(&msg).unwrap();
+        assert_eq!(
+            text,
+            r#"{"match_id":"77","version":3,"type":"match_answered","seq":2,"seat":1}"#
+        );
+        assert_eq!(serde_json::from_str::<ServerMsg>(&text).unwrap(), msg);
+        let pong: ServerMsg =
+            serde_json::from_str(r#"{"type":"pong","nonce":null,"server_time_ms":5}"#).unwrap();
+        assert!(matches!(pong, ServerMsg::Pong { .. }));
+    }
+}

@@ -65,6 +65,7 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
         protocol: PROTOCOL_VERSION,
         member: MemberView::from(&member),
         server_time_ms: wall_ms(),
+        active_match: None,
     };
     let mut player = SoloPlayer::new(app.solo.clone(), member);
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
