@@ -103,6 +103,18 @@ struct ServeArgs {
     /// Mark the session cookie Secure: set this when players reach dati over HTTPS.
     #[arg(long, env = "DATI_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Questions per duel.
+    #[arg(long, env = "DATI_DUEL_QUESTIONS", default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=20))]
+    duel_questions: u8,
+    /// Seconds in the duel queue before a bot is offered.
+    #[arg(long, env = "DATI_DUEL_BOT_AFTER", default_value_t = 10)]
+    duel_bot_after: u64,
+    /// Counted duels per member per day (Beijing time); unlimited when unset.
+    #[arg(long, env = "DATI_DUEL_DAILY_CAP")]
+    duel_daily_cap: Option<u32>,
+    /// Seconds a player who dropped out of a match keeps the seat.
+    #[arg(long, env = "DATI_GRACE", default_value_t = 30)]
+    grace: u64,
 }
 
 fn main() -> ExitCode {
@@ -161,6 +173,13 @@ fn serve(args: ServeArgs) -> ExitCode {
         secure_cookies: args.secure_cookies,
         rate_limit: dati::server::RateLimit::default(),
         queue_capacity: dati::store::writer::DEFAULT_CAPACITY,
+        duel: dati::rooms::duel::DuelConfig {
+            questions: usize::from(args.duel_questions),
+            bot_after: std::time::Duration::from_secs(args.duel_bot_after),
+            daily_cap: args.duel_daily_cap,
+            grace: std::time::Duration::from_secs(args.grace),
+            ..Default::default()
+        },
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = runtime.block_on(async move {

@@ -13,10 +13,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::bank::Bank;
+use crate::domain::bot::AnswerStats;
 use crate::domain::member::{DEFAULT_DISTRICTS, WordList};
 use crate::http;
 use crate::http::session::SessionSigner;
 use crate::rooms::IdMint;
+use crate::rooms::duel::{DuelConfig, DuelDeps, Duels, QuestionStats};
 use crate::rooms::ratings::QuestionRatings;
 use crate::rooms::solo::SoloShared;
 use crate::rooms::wall_ms;
@@ -53,6 +55,7 @@ pub struct Config {
     /// Messages a websocket client may send.
     pub rate_limit: RateLimit,
     pub queue_capacity: usize,
+    pub duel: DuelConfig,
 }
 
 /// A per-connection message rate: sustained, plus a burst above it.
@@ -91,6 +94,7 @@ impl Config {
             secure_cookies: false,
             rate_limit: RateLimit::default(),
             queue_capacity: writer::DEFAULT_CAPACITY,
+            duel: DuelConfig::default(),
         }
     }
 }
@@ -103,13 +107,14 @@ pub struct App {
     pub leaderboard: Arc<dyn Leaderboard>,
     pub queue: WriteQueue,
     pub solo: Arc<SoloShared>,
+    pub duels: Arc<Duels>,
     pub signer: SessionSigner,
     pub banned_words: WordList,
     pub districts: Vec<String>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
-    /// Every live websocket, so shutdown can wait for them: axum's graceful
-    /// shutdown does not wait for upgraded connections.
+    /// Every live websocket and match task, so shutdown can wait for them:
+    /// axum's graceful shutdown does not wait for upgraded connections.
     pub sockets: TaskTracker,
     pub metrics: PrometheusHandle,
 }
@@ -190,12 +195,44 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             Default::default()
         }),
     ));
+    let ids = Arc::new(IdMint::new());
     let solo = Arc::new(SoloShared {
         bank: bank.clone(),
-        ratings,
+        ratings: ratings.clone(),
         practice: stores.practice.clone(),
         queue: queue.clone(),
-        ids: IdMint::new(),
+        ids: ids.clone(),
+    });
+    let question_stats = stores.matches.question_stats().await.unwrap_or_else(|e| {
+        tracing::warn!("question statistics unavailable, bots start from difficulty: {e}");
+        Default::default()
+    });
+    let shutdown = CancellationToken::new();
+    let sockets = TaskTracker::new();
+    let duels = Duels::new(DuelDeps {
+        config: config.duel,
+        bank: bank.clone(),
+        question_ratings: ratings,
+        stats: QuestionStats::new(
+            question_stats
+                .into_iter()
+                .map(|(id, s)| {
+                    (
+                        id,
+                        AnswerStats {
+                            attempts: s.attempts,
+                            correct: s.correct,
+                            answer_ms_total: s.answer_ms_total,
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        store: stores.matches.clone(),
+        queue: queue.clone(),
+        ids,
+        shutdown: shutdown.clone(),
+        tracker: sockets.clone(),
     });
     let listener = TcpListener::bind(config.bind)
         .await
@@ -220,10 +257,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         leaderboard,
         queue,
         solo,
+        duels,
         signer: SessionSigner::new(secret),
         banned_words,
-        shutdown: CancellationToken::new(),
-        sockets: TaskTracker::new(),
+        shutdown,
+        sockets,
         metrics: metrics_handle(),
     });
     register_metrics();
@@ -308,6 +346,10 @@ fn restrict_permissions(_: &std::path::Path) {}
 async fn rebuild_leaderboards(stores: &Stores, leaderboard: &dyn Leaderboard) {
     let now = wall_ms();
     for board in Board::ALL {
+        // Boards not made of points (the duel rating) are rebuilt below.
+        if board.modes().is_empty() {
+            continue;
+        }
         for period in Period::ALL {
             match stores
                 .answers
@@ -330,5 +372,25 @@ async fn rebuild_leaderboards(stores: &Stores, leaderboard: &dyn Leaderboard) {
                 Err(e) => tracing::warn!("leaderboard rebuild skipped, database unavailable: {e}"),
             }
         }
+    }
+    // The duel rating board is all-time only, from each member's current rating.
+    match stores.matches.duel_ratings().await {
+        Ok(rows) => {
+            let events: Vec<ScoreEvent> = rows
+                .iter()
+                .map(|(member_id, d)| ScoreEvent {
+                    member_id: *member_id,
+                    points: d.rating.round() as i64,
+                    at_ms: d.updated_at_ms,
+                })
+                .collect();
+            if let Err(e) = leaderboard
+                .replace(Board::DuelRating, Period::AllTime.key(now), &events)
+                .await
+            {
+                tracing::warn!("leaderboard rebuild failed: {e}");
+            }
+        }
+        Err(e) => tracing::warn!("duel rating board rebuild skipped, database unavailable: {e}"),
     }
 }

@@ -121,7 +121,7 @@ async fn leaderboard_parameters_are_checked() {
     let server = TestServer::start().await;
     let member = server.member("榜单").await;
     for query in [
-        "board=duel",
+        "board=ladder",
         "period=year",
         "limit=0",
         "limit=500",
@@ -141,6 +141,92 @@ async fn leaderboard_parameters_are_checked() {
         (Some("overall"), Some("all_time"))
     );
     assert!(empty["me"].is_null());
+}
+
+/// A member's duel rating: the starting one before any duel, then what
+/// the last rated duel left, on the rating board too, also after a restart.
+#[tokio::test]
+async fn the_duel_rating_is_served_and_its_board_survives_a_restart() {
+    use dati::store::{MatchEnd, MatchPlayerResult, WriteOp};
+
+    let mut server = TestServer::start().await;
+    let res = reqwest::get(server.url("/api/me/duel")).await.unwrap();
+    assert_eq!(res.status(), 401);
+    let member = server.member("对战").await;
+    assert_eq!(
+        member.get("/api/me/duel").await,
+        json!({"rating": 1500, "deviation": 350.0, "provisional": true,
+               "games": 0, "wins": 0, "losses": 0, "draws": 0})
+    );
+    let now = dati::rooms::wall_ms();
+    let player = |seat, member_id: Option<i64>, result: &str, rating_after| MatchPlayerResult {
+        seat,
+        member_id,
+        bot_name: member_id.is_none().then(|| "小明".to_string()),
+        counted: true,
+        rated: member_id.is_some(),
+        place: seat + 1,
+        points: 900,
+        correct: 3,
+        answer_ms_total: 9000,
+        forfeited: false,
+        result: result.into(),
+        rating_before: 1500.0,
+        rating_after,
+        deviation_after: 100.0,
+        volatility_after: 0.06,
+    };
+    server
+        .app()
+        .queue
+        .push(WriteOp::MatchFinished(MatchEnd {
+            match_id: 7,
+            mode: "duel".into(),
+            relaxed: false,
+            started_at_ms: now - 60_000,
+            finished_at_ms: now,
+            outcome: "completed".into(),
+            winner_seat: Some(0),
+            question_count: 5,
+            players: vec![
+                player(0, Some(member.id), "win", 1543.6),
+                player(1, None, "loss", 1500.0),
+            ],
+        }))
+        .await
+        .unwrap();
+    server.settle().await;
+    assert_eq!(
+        member.get("/api/me/duel").await,
+        json!({"rating": 1544, "deviation": 100.0, "provisional": false,
+               "games": 1, "wins": 1, "losses": 0, "draws": 0})
+    );
+    // All-time only, whatever period is asked for.
+    let board = member
+        .get("/api/leaderboard?board=duel_rating&period=day")
+        .await;
+    assert_eq!(
+        (board["board"].as_str(), board["period"].as_str()),
+        (Some("duel_rating"), Some("all_time"))
+    );
+    assert_eq!(
+        (board["ranked"].as_u64(), board["me"]["score"].as_i64()),
+        (Some(1), Some(1544))
+    );
+
+    server.stop().await;
+    let data = server.data_dir.path().to_path_buf();
+    let restarted = TestServer::start_with(|c| c.data_dir = data).await;
+    let again: Value = member
+        .http
+        .get(restarted.url("/api/leaderboard?board=duel_rating"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["me"]["score"].as_i64(), Some(1544), "{again}");
 }
 
 async fn play_one_set(server: &TestServer, member: &common::TestMember) -> u64 {

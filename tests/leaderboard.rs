@@ -1,8 +1,14 @@
 //! The leaderboard conformance suite. It runs against the in-process board;
 //! the Redis board (a later release) must pass the same suite.
 
+use std::sync::Arc;
+
 use dati::store::leaderboard::{
     Board, Leaderboard, MemoryLeaderboard, Period, PeriodKey, ScoreEvent,
+};
+use dati::store::{
+    AnswerRecord, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart, WriteOp, sql,
+    writer,
 };
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
@@ -105,6 +111,60 @@ async fn suite(board: &dyn Leaderboard) {
         .await
         .unwrap();
     assert_eq!(board.top(Board::Solo, all, 10).await.unwrap().len(), 1);
+
+    // The rating board holds absolute scores: set, not added. A standing
+    // keeps its time while its score stands, so ties still go to whoever
+    // got there first.
+    let rating = Board::DuelRating;
+    board
+        .set(
+            rating,
+            all,
+            &[ev(1, 1500, MONDAY + 1), ev(2, 1500, MONDAY + 2)],
+        )
+        .await
+        .unwrap();
+    board
+        .set(
+            rating,
+            all,
+            &[ev(1, 1500, MONDAY + 3), ev(2, 1520, MONDAY + 4)],
+        )
+        .await
+        .unwrap();
+    let top = board.top(rating, all, 10).await.unwrap();
+    assert_eq!(
+        top.iter()
+            .map(|s| (s.member_id, s.score, s.reached_at_ms))
+            .collect::<Vec<_>>(),
+        [(2, 1520, MONDAY + 4), (1, 1500, MONDAY + 1)]
+    );
+    board
+        .set(
+            rating,
+            all,
+            &[ev(2, 1480, MONDAY + 5), ev(3, 1490, MONDAY + 6)],
+        )
+        .await
+        .unwrap();
+    let top = board.top(rating, all, 10).await.unwrap();
+    assert_eq!(
+        top.iter()
+            .map(|s| (s.member_id, s.score))
+            .collect::<Vec<_>>(),
+        [(1, 1500), (3, 1490), (2, 1480)]
+    );
+    let around = board.around(rating, all, 3, 1).await.unwrap();
+    assert_eq!(around.iter().map(|s| s.rank).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(board.len(rating, all).await.unwrap(), 3);
+    // A rebuild replaces it like any other board.
+    board
+        .replace(rating, all, &[ev(4, 1700, MONDAY)])
+        .await
+        .unwrap();
+    assert_eq!(board.top(rating, all, 10).await.unwrap()[0].member_id, 4);
+    assert_eq!(board.len(rating, all).await.unwrap(), 1);
+    assert!(board.top(Board::Duel, all, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -144,5 +204,165 @@ async fn old_days_are_dropped_from_memory() {
     assert_eq!(
         board.top(Board::Solo, PeriodKey::AllTime, 1).await.unwrap()[0].score,
         20
+    );
+}
+
+fn seat(seat: i64, member_id: Option<i64>, rated: bool) -> MatchSeat {
+    MatchSeat {
+        seat,
+        member_id,
+        bot_name: member_id.is_none().then(|| "小明".to_string()),
+        counted: true,
+        rated,
+        rating_before: 1500.0,
+    }
+}
+
+fn result(s: &MatchSeat, result: &str, points: i64, rating_after: f64) -> MatchPlayerResult {
+    MatchPlayerResult {
+        seat: s.seat,
+        member_id: s.member_id,
+        bot_name: s.bot_name.clone(),
+        counted: s.counted,
+        rated: s.rated,
+        place: if result == "win" { 1 } else { 2 },
+        points,
+        correct: 1,
+        answer_ms_total: 3000,
+        forfeited: false,
+        result: result.into(),
+        rating_before: s.rating_before,
+        rating_after,
+        deviation_after: 300.0,
+        volatility_after: 0.06,
+    }
+}
+
+fn duel_answer(match_id: i64, member_id: i64, points: i64, at_ms: i64) -> WriteOp {
+    WriteOp::Answer(AnswerRecord {
+        session_id: match_id,
+        question_id: "duel-001".into(),
+        question_version: 1,
+        member_id,
+        history: "party".into(),
+        mode: "duel".into(),
+        choice: Some("A".into()),
+        correct: points > 0,
+        answer_ms: 3000,
+        points,
+        answered_at_ms: at_ms,
+        member_rating: None,
+        question_rating: 1500.0,
+    })
+}
+
+/// Through the real writer and SQLite: a duel's answers feed the duel and
+/// overall points boards, its end the rating board (rated members only).
+#[tokio::test]
+async fn a_finished_duel_feeds_the_rating_board_through_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = sql::open(None, dir.path()).await.unwrap();
+    let a = stores
+        .members
+        .create_member("甲", "市南区", MONDAY)
+        .await
+        .unwrap()
+        .id;
+    let b = stores
+        .members
+        .create_member("乙", "市北区", MONDAY)
+        .await
+        .unwrap()
+        .id;
+    let c = stores
+        .members
+        .create_member("丙", "黄岛区", MONDAY)
+        .await
+        .unwrap()
+        .id;
+    let board = Arc::new(MemoryLeaderboard::new());
+    let (queue, handle) =
+        writer::spawn(stores.answers.clone(), board.clone(), dir.path(), 64).await;
+    let (sa, sb) = (seat(0, Some(a), true), seat(1, Some(b), true));
+    let (sc, bot) = (seat(0, Some(c), false), seat(1, None, false));
+    let questions = vec![MatchQuestion {
+        seq: 0,
+        question_id: "duel-001".into(),
+        question_version: 1,
+    }];
+    let start = |match_id, players| {
+        WriteOp::MatchStarted(MatchStart {
+            match_id,
+            mode: "duel".into(),
+            relaxed: false,
+            started_at_ms: MONDAY + 100,
+            questions: questions.clone(),
+            players,
+        })
+    };
+    let end = |match_id, players| MatchEnd {
+        match_id,
+        mode: "duel".into(),
+        relaxed: false,
+        started_at_ms: MONDAY + 100,
+        finished_at_ms: MONDAY + 200,
+        outcome: "completed".into(),
+        winner_seat: Some(0),
+        question_count: 1,
+        players,
+    };
+    let ops = vec![
+        start(1, vec![sa.clone(), sb.clone()]),
+        duel_answer(1, a, 900, MONDAY + 150),
+        duel_answer(1, b, 0, MONDAY + 151),
+        WriteOp::MatchFinished(end(
+            1,
+            vec![
+                result(&sa, "win", 900, 1662.6),
+                result(&sb, "loss", 0, 1337.4),
+            ],
+        )),
+        start(2, vec![sc.clone(), bot.clone()]),
+        duel_answer(2, c, 800, MONDAY + 160),
+        WriteOp::MatchFinished(end(
+            2,
+            vec![
+                result(&sc, "win", 800, 1500.0),
+                result(&bot, "loss", 0, 1500.0),
+            ],
+        )),
+    ];
+    for op in ops {
+        queue.push(op).await.unwrap();
+    }
+    handle.flush_and_stop().await;
+
+    let all = PeriodKey::AllTime;
+    let rating = board.top(Board::DuelRating, all, 10).await.unwrap();
+    assert_eq!(
+        rating
+            .iter()
+            .map(|s| (s.member_id, s.score, s.reached_at_ms))
+            .collect::<Vec<_>>(),
+        [(a, 1663, MONDAY + 200), (b, 1337, MONDAY + 200)],
+        "rated members only, rounded, at the end of the match"
+    );
+    let duel = board.top(Board::Duel, all, 10).await.unwrap();
+    assert_eq!(
+        duel.iter()
+            .map(|s| (s.member_id, s.score))
+            .collect::<Vec<_>>(),
+        [(a, 900), (c, 800)]
+    );
+    assert_eq!(board.top(Board::Overall, all, 10).await.unwrap().len(), 2);
+    assert!(board.top(Board::Solo, all, 10).await.unwrap().is_empty());
+    // And SQL agrees, for the rebuild at the next start.
+    let stored = stores.matches.duel_ratings().await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|(id, d)| (*id, d.rating.round() as i64))
+            .collect::<Vec<_>>(),
+        [(a, 1663), (b, 1337)]
     );
 }

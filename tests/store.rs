@@ -6,7 +6,10 @@ mod common;
 
 use common::PgDatabase;
 use dati::domain::notebook::BOX_INTERVALS_MS;
-use dati::store::{AnswerRecord, SessionEnd, SessionStart, Stores, WriteOp, sql};
+use dati::store::{
+    AnswerRecord, DuelRating, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart,
+    SessionEnd, SessionStart, Stores, WriteOp, sql,
+};
 
 const T0: i64 = 1_796_000_000_000;
 
@@ -43,9 +46,394 @@ fn answer(
         answer_ms: 3000,
         points,
         answered_at_ms: at,
-        member_rating: 1516.0,
+        member_rating: Some(1516.0),
         question_rating: 1296.0,
     }
+}
+
+fn seat(seat: i64, member_id: Option<i64>, counted: bool, rated: bool) -> MatchSeat {
+    MatchSeat {
+        seat,
+        member_id,
+        bot_name: member_id.is_none().then(|| "小明".to_string()),
+        counted,
+        rated,
+        rating_before: 1500.0,
+    }
+}
+
+fn match_start(match_id: i64, at: i64, players: Vec<MatchSeat>) -> WriteOp {
+    WriteOp::MatchStarted(MatchStart {
+        match_id,
+        mode: "duel".into(),
+        relaxed: false,
+        started_at_ms: at,
+        questions: vec![
+            MatchQuestion {
+                seq: 0,
+                question_id: "duel-001".into(),
+                question_version: 1,
+            },
+            MatchQuestion {
+                seq: 1,
+                question_id: "duel-002".into(),
+                question_version: 3,
+            },
+        ],
+        players,
+    })
+}
+
+fn outcome(s: &MatchSeat, place: i64, result: &str, rating_after: f64) -> MatchPlayerResult {
+    MatchPlayerResult {
+        seat: s.seat,
+        member_id: s.member_id,
+        bot_name: s.bot_name.clone(),
+        counted: s.counted,
+        rated: s.rated,
+        place,
+        points: if result == "win" { 1800 } else { 900 },
+        correct: if result == "win" { 2 } else { 1 },
+        answer_ms_total: 6000,
+        forfeited: false,
+        result: result.into(),
+        rating_before: s.rating_before,
+        rating_after,
+        deviation_after: if s.rated { 290.0 } else { 350.0 },
+        volatility_after: 0.06,
+    }
+}
+
+fn match_end(
+    match_id: i64,
+    started: i64,
+    finished: i64,
+    winner_seat: Option<i64>,
+    players: Vec<MatchPlayerResult>,
+) -> MatchEnd {
+    MatchEnd {
+        match_id,
+        mode: "duel".into(),
+        relaxed: false,
+        started_at_ms: started,
+        finished_at_ms: finished,
+        outcome: "completed".into(),
+        winner_seat,
+        question_count: 2,
+        players,
+    }
+}
+
+fn duel_answer(
+    match_id: i64,
+    member_id: i64,
+    question: &str,
+    correct: bool,
+    answer_ms: i64,
+    at: i64,
+) -> WriteOp {
+    WriteOp::Answer(AnswerRecord {
+        mode: "duel".into(),
+        member_rating: None,
+        answer_ms,
+        ..answer(
+            match_id,
+            member_id,
+            question,
+            correct,
+            if correct { 900 } else { 0 },
+            at,
+        )
+    })
+}
+
+/// Duels: matches, their results and the duel ratings they move. Runs after
+/// the practice part of the suite, with its two members.
+async fn match_suite(stores: &Stores, a: i64, b: i64) {
+    let t = T0 + 10_000;
+    let a_rating = stores.members.member(a).await.unwrap().unwrap().rating;
+    assert!(stores.matches.stored_match(100).await.unwrap().is_none());
+    assert!(stores.matches.duel_rating(a).await.unwrap().is_none());
+
+    // Start, answers and end in one batch: a round trip.
+    let (sa, sb) = (seat(0, Some(a), true, true), seat(1, Some(b), true, true));
+    let end = match_end(
+        100,
+        t,
+        t + 60_000,
+        Some(0),
+        vec![
+            outcome(&sa, 1, "win", 1662.4),
+            outcome(&sb, 2, "loss", 1337.6),
+        ],
+    );
+    let batch = vec![
+        match_start(100, t, vec![sa.clone(), sb.clone()]),
+        duel_answer(100, a, "duel-001", true, 2000, t + 10),
+        duel_answer(100, b, "duel-001", false, 4000, t + 11),
+        WriteOp::MatchFinished(end.clone()),
+    ];
+    assert_eq!(stores.answers.write_batch(&batch).await.unwrap().len(), 2);
+    let stored = stores.matches.stored_match(100).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.id,
+            stored.mode.as_str(),
+            stored.relaxed,
+            stored.started_at_ms
+        ),
+        (100, "duel", false, t)
+    );
+    assert_eq!(
+        (
+            stored.finished_at_ms,
+            stored.outcome.as_deref(),
+            stored.winner_seat,
+            stored.question_count
+        ),
+        (Some(t + 60_000), Some("completed"), Some(0), 2)
+    );
+    assert_eq!(
+        stored
+            .questions
+            .iter()
+            .map(|q| (q.seq, q.question_id.as_str(), q.question_version))
+            .collect::<Vec<_>>(),
+        [(0, "duel-001", 1), (1, "duel-002", 3)]
+    );
+    assert_eq!(stored.players.len(), 2);
+    let p0 = &stored.players[0];
+    assert_eq!(
+        (
+            p0.seat,
+            p0.member_id,
+            p0.counted,
+            p0.rated,
+            p0.rating_before
+        ),
+        (0, Some(a), true, true, 1500.0)
+    );
+    assert_eq!(
+        (
+            p0.place,
+            p0.points,
+            p0.correct,
+            p0.answer_ms_total,
+            p0.forfeited
+        ),
+        (Some(1), Some(1800), Some(2), Some(6000), Some(false))
+    );
+    assert_eq!(
+        (p0.result.as_deref(), p0.rating_after),
+        (Some("win"), Some(1662.4))
+    );
+    assert_eq!(stored.players[1].result.as_deref(), Some("loss"));
+    let duel_a = stores.matches.duel_rating(a).await.unwrap().unwrap();
+    assert_eq!(
+        duel_a,
+        DuelRating {
+            rating: 1662.4,
+            deviation: 290.0,
+            volatility: 0.06,
+            games: 1,
+            wins: 1,
+            losses: 0,
+            draws: 0,
+            updated_at_ms: t + 60_000,
+        }
+    );
+    assert_eq!(
+        stores.matches.duel_rating(b).await.unwrap().unwrap().losses,
+        1
+    );
+    // Duel answers leave the practice rating alone but count in question stats.
+    assert_eq!(
+        stores.members.member(a).await.unwrap().unwrap().rating,
+        a_rating
+    );
+    let stats = stores.matches.question_stats().await.unwrap();
+    let q = &stats["duel-001"];
+    assert_eq!((q.attempts, q.correct, q.answer_ms_total), (2, 1, 6000));
+    assert_eq!(stats["party-001"].answer_ms_total, 2 * 3000);
+
+    // The same end again (a retried batch, a replayed spill) changes nothing.
+    stores
+        .answers
+        .write_batch(&[WriteOp::MatchFinished(end.clone())])
+        .await
+        .unwrap();
+    stores.answers.write_batch(&batch).await.unwrap();
+    assert_eq!(
+        stores.matches.duel_rating(a).await.unwrap().unwrap(),
+        duel_a
+    );
+    assert_eq!(
+        stores.matches.question_stats().await.unwrap()["duel-001"].attempts,
+        2
+    );
+
+    // An end before its start, twice in one batch: applied once, and the
+    // start that lands later fills in the questions without undoing it.
+    let t2 = t + 100_000;
+    let (sa2, sb2) = (seat(0, Some(a), true, true), seat(1, Some(b), true, true));
+    let draw = match_end(
+        101,
+        t2,
+        t2 + 50_000,
+        None,
+        vec![
+            outcome(&sa2, 1, "draw", 1650.0),
+            outcome(&sb2, 1, "draw", 1350.0),
+        ],
+    );
+    stores
+        .answers
+        .write_batch(&[
+            WriteOp::MatchFinished(draw.clone()),
+            duel_answer(101, a, "duel-001", true, 1000, t2 + 10),
+            WriteOp::MatchFinished(draw.clone()),
+        ])
+        .await
+        .unwrap();
+    let early = stores.matches.stored_match(101).await.unwrap().unwrap();
+    assert!(early.questions.is_empty());
+    assert_eq!(early.players[0].result.as_deref(), Some("draw"));
+    stores
+        .answers
+        .write_batch(&[match_start(101, t2, vec![sa2, sb2])])
+        .await
+        .unwrap();
+    let late = stores.matches.stored_match(101).await.unwrap().unwrap();
+    assert_eq!(late.questions.len(), 2);
+    assert_eq!(
+        (
+            late.finished_at_ms,
+            late.winner_seat,
+            late.players[0].result.as_deref(),
+            late.players[0].rating_after
+        ),
+        (Some(t2 + 50_000), None, Some("draw"), Some(1650.0))
+    );
+    let duel_a = stores.matches.duel_rating(a).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            duel_a.rating,
+            duel_a.games,
+            duel_a.wins,
+            duel_a.draws,
+            duel_a.updated_at_ms
+        ),
+        (1650.0, 2, 1, 1, t2 + 50_000)
+    );
+    assert_eq!(
+        stores.matches.question_stats().await.unwrap()["duel-001"].answer_ms_total,
+        7000
+    );
+
+    // Against a bot: counted, not rated; the bot has a name and no member.
+    let t3 = t2 + 100_000;
+    let (sa3, bot) = (seat(0, Some(a), true, false), seat(1, None, true, false));
+    stores
+        .answers
+        .write_batch(&[
+            match_start(102, t3, vec![sa3.clone(), bot.clone()]),
+            WriteOp::MatchFinished(match_end(
+                102,
+                t3,
+                t3 + 40_000,
+                Some(1),
+                vec![
+                    outcome(&sa3, 2, "loss", 1500.0),
+                    outcome(&bot, 1, "win", 1500.0),
+                ],
+            )),
+        ])
+        .await
+        .unwrap();
+    let vs_bot = stores.matches.stored_match(102).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            vs_bot.players[1].member_id,
+            vs_bot.players[1].bot_name.as_deref()
+        ),
+        (None, Some("小明"))
+    );
+    assert_eq!(
+        stores.matches.duel_rating(a).await.unwrap().unwrap().games,
+        2
+    );
+
+    // Past the daily cap: not counted. Only started, never finished.
+    let t4 = t3 + 100_000;
+    stores
+        .answers
+        .write_batch(&[match_start(
+            103,
+            t4,
+            vec![seat(0, Some(a), false, false), seat(1, Some(b), true, true)],
+        )])
+        .await
+        .unwrap();
+    let unfinished = stores.matches.stored_match(103).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            unfinished.finished_at_ms,
+            unfinished.outcome.clone(),
+            unfinished.players[0].result.clone()
+        ),
+        (None, None, None)
+    );
+    assert_eq!(unfinished.players[0].points, None);
+    assert!(!unfinished.players[0].counted);
+
+    let counted = |member, mode: &'static str, since| {
+        let stores = stores.clone();
+        async move {
+            stores
+                .matches
+                .counted_matches_since(member, mode, since)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(counted(a, "duel", t).await, 3, "100, 101, 102 but not 103");
+    assert_eq!(counted(a, "duel", t2).await, 2);
+    assert_eq!(counted(a, "duel", t4).await, 0);
+    assert_eq!(counted(b, "duel", t).await, 3, "100, 101, 103");
+    assert_eq!(counted(a, "ladder", t).await, 0);
+
+    // A late end of an older match adds to the record, not the rating.
+    let old = match_end(
+        99,
+        T0,
+        T0 + 1,
+        Some(0),
+        vec![outcome(&seat(0, Some(a), true, true), 1, "win", 1400.0)],
+    );
+    stores
+        .answers
+        .write_batch(&[WriteOp::MatchFinished(old)])
+        .await
+        .unwrap();
+    let duel_a = stores.matches.duel_rating(a).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            duel_a.rating,
+            duel_a.games,
+            duel_a.wins,
+            duel_a.updated_at_ms
+        ),
+        (1650.0, 3, 2, t2 + 50_000)
+    );
+
+    let rated = stores.matches.duel_ratings().await.unwrap();
+    assert_eq!(
+        rated
+            .iter()
+            .map(|(id, d)| (*id, d.rating, d.games))
+            .collect::<Vec<_>>(),
+        [(a, 1650.0, 3), (b, 1350.0, 2)]
+    );
 }
 
 async fn suite(stores: Stores) {
@@ -220,6 +608,8 @@ async fn suite(stores: Stores) {
     assert_eq!(stores.answers.write_batch(&big).await.unwrap().len(), 1_200);
     assert_eq!(stores.answers.count_answers().await.unwrap(), 5 + 1 + 1_200);
     stores.answers.ping().await.unwrap();
+
+    match_suite(&stores, a.id, b.id).await;
 }
 
 #[tokio::test]

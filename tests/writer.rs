@@ -79,7 +79,7 @@ fn record(i: i64) -> AnswerRecord {
         answer_ms: 1000,
         points: 100,
         answered_at_ms: 1_796_000_000_000 + i,
-        member_rating: 1500.0,
+        member_rating: Some(1500.0),
         question_rating: 1500.0,
     }
 }

@@ -2,6 +2,10 @@
 //! database: time is passed in, randomness is passed in, and every transition
 //! returns its outcome or a rejection.
 
+pub mod bot;
+pub mod contest;
+pub mod glicko;
+pub mod matchmaking;
 pub mod member;
 pub mod notebook;
 pub mod practice;

@@ -446,7 +446,7 @@ impl PracticeSet {
 }
 
 /// Maps shown positions back to canonical options and checks their shape.
-fn canonical_choice(
+pub(super) fn canonical_choice(
     question: &Question,
     order: &[u8],
     shown: &[u8],

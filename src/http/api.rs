@@ -20,8 +20,8 @@ use crate::domain::question::History;
 use crate::rooms::views::media_view;
 use crate::rooms::wall_ms;
 use crate::server::App;
-use crate::store::Member;
 use crate::store::leaderboard::{Board, Period, Standing};
+use crate::store::{DEFAULT_DUEL_RATING, Member};
 use crate::ws::protocol::{MediaView, MemberView};
 
 pub fn routes() -> Router<Arc<App>> {
@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/session", axum::routing::post(sign_in).delete(sign_out))
         .route("/me", get(me))
         .route("/me/stats", get(my_stats))
+        .route("/me/duel", get(my_duel))
         .route("/notebook", get(notebook))
         .route("/leaderboard", get(leaderboard))
         .fallback(not_found)
@@ -196,6 +197,30 @@ async fn my_stats(
     Ok(Json(stats).into_response())
 }
 
+/// The member's duel rating and record; the starting rating before any
+/// rated duel.
+async fn my_duel(
+    State(app): State<Arc<App>>,
+    CurrentMember(member): CurrentMember,
+) -> Result<Response, ApiError> {
+    let d = app
+        .stores
+        .matches
+        .duel_rating(member.id)
+        .await?
+        .unwrap_or(DEFAULT_DUEL_RATING);
+    Ok(Json(json!({
+        "rating": d.rating.round() as i64,
+        "deviation": d.deviation,
+        "provisional": d.provisional(),
+        "games": d.games,
+        "wins": d.wins,
+        "losses": d.losses,
+        "draws": d.draws,
+    }))
+    .into_response())
+}
+
 #[derive(Serialize)]
 struct NotebookEntry {
     question_id: String,
@@ -274,14 +299,19 @@ async fn leaderboard(
         query.map_err(|e| ApiError::bad_request(format!("查询参数不正确：{}", e.body_text())))?;
     let board = match q.board.as_deref() {
         None => Board::Overall,
-        Some(b) => {
-            Board::parse(b).ok_or_else(|| ApiError::bad_request("board 可选 overall、solo"))?
-        }
+        Some(b) => Board::parse(b)
+            .ok_or_else(|| ApiError::bad_request("board 可选 overall、solo、duel、duel_rating"))?,
     };
     let period = match q.period.as_deref() {
         None => Period::AllTime,
         Some(p) => Period::parse(p)
             .ok_or_else(|| ApiError::bad_request("period 可选 all_time、day、week"))?,
+    };
+    // A rating is not earned per day or week: that board is all-time only.
+    let period = if board == Board::DuelRating {
+        Period::AllTime
+    } else {
+        period
     };
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {

@@ -37,7 +37,7 @@ pub struct SoloShared {
     pub ratings: Arc<QuestionRatings>,
     pub practice: Arc<dyn PracticeStore>,
     pub queue: WriteQueue,
-    pub ids: IdMint,
+    pub ids: Arc<IdMint>,
 }
 
 struct ActiveSet {
@@ -67,6 +67,11 @@ impl SoloPlayer {
             last_result: None,
             rng: StdRng::from_os_rng(),
         }
+    }
+
+    /// Whether a set is running.
+    pub fn is_playing(&self) -> bool {
+        self.active.is_some()
     }
 
     /// When the open question's time runs out, if a question is open.
@@ -343,7 +348,7 @@ impl SoloPlayer {
             answer_ms: reveal.answer_time.as_millis() as i64,
             points: i64::from(reveal.points),
             answered_at_ms: wall_ms(),
-            member_rating,
+            member_rating: Some(member_rating),
             question_rating,
         };
         let mut out = vec![ServerMsg::Result(Box::new(result_view(&reveal)))];

@@ -3,32 +3,42 @@
 //! answer never leaves the server before the result.
 
 use crate::domain::practice::{NextStep, Presented, Reveal, Summary};
-use crate::domain::question::{Media, OptionSet};
+use crate::domain::question::{Media, OptionSet, Question};
 use crate::ws::protocol::{
     MediaView, NextView, QuestionView, ResultView, ServerMsg, SetMode, SummaryView,
 };
 
 pub fn question_message(p: &Presented, total: u32) -> ServerMsg {
-    let q = &p.question;
     ServerMsg::Question {
         seq: p.seq,
         total,
-        question: QuestionView {
-            id: q.id.clone(),
-            history: q.history.as_str().into(),
-            difficulty: q.difficulty,
-            kind: q.kind.as_str().into(),
-            prompt: q.prompt.clone(),
-            options: p
-                .order
-                .iter()
-                .map(|&i| q.options[i as usize].clone())
-                .collect(),
-            media: q.media.as_ref().map(media_view),
-        },
+        question: question_view(&p.question, &p.order),
         waits_for_media: p.waits_for_media,
-        time_limit_ms: q.time_limit.as_millis() as u64,
+        time_limit_ms: p.question.time_limit.as_millis() as u64,
     }
+}
+
+/// A question as one player sees it: options in that player's `order`.
+pub fn question_view(q: &Question, order: &[u8]) -> QuestionView {
+    QuestionView {
+        id: q.id.clone(),
+        history: q.history.as_str().into(),
+        difficulty: q.difficulty,
+        kind: q.kind.as_str().into(),
+        prompt: q.prompt.clone(),
+        options: order
+            .iter()
+            .map(|&i| q.options[i as usize].clone())
+            .collect(),
+        media: q.media.as_ref().map(media_view),
+    }
+}
+
+/// Canonical options as positions in a player's shown `order`.
+pub fn shown_positions(set: OptionSet, order: &[u8]) -> Vec<u8> {
+    (0..order.len() as u8)
+        .filter(|&p| set.contains(order[p as usize] as usize))
+        .collect()
 }
 
 pub fn media_view(m: &Media) -> MediaView {
@@ -42,11 +52,7 @@ pub fn media_view(m: &Media) -> MediaView {
 }
 
 pub fn result_view(r: &Reveal) -> ResultView {
-    let shown = |set: OptionSet| -> Vec<u8> {
-        (0..r.order.len() as u8)
-            .filter(|&p| set.contains(r.order[p as usize] as usize))
-            .collect()
-    };
+    let shown = |set: OptionSet| shown_positions(set, &r.order);
     ResultView {
         seq: r.seq,
         correct: r.correct,

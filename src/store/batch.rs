@@ -12,7 +12,8 @@ pub(super) struct BatchEffects {
     pub question_stats: Vec<QuestionStatsDelta>,
     /// Notebook rows to write (member, question, entry), changed ones only.
     pub notebook: Vec<(i64, String, notebook::Entry)>,
-    /// Each member's rating after the batch's last answer.
+    /// Each member's practice rating after the batch's last answer that
+    /// carries one.
     pub member_ratings: Vec<(i64, f64)>,
 }
 
@@ -23,6 +24,8 @@ pub(super) struct QuestionStatsDelta {
     pub rating: f64,
     pub attempts: i64,
     pub correct: i64,
+    /// The sum of the batch's answer times to the question.
+    pub answer_ms: i64,
 }
 
 impl BatchEffects {
@@ -47,13 +50,19 @@ impl BatchEffects {
                         rating: 0.0,
                         attempts: 0,
                         correct: 0,
+                        answer_ms: 0,
                     });
                     stats.len() - 1
                 });
             stats[i].rating = a.question_rating;
             stats[i].attempts += 1;
             stats[i].correct += flag(a.correct);
-            ratings.insert(a.member_id, a.member_rating);
+            stats[i].answer_ms += a.answer_ms;
+            // Answers that do not move the practice rating (the PK modes)
+            // carry none.
+            if let Some(rating) = a.member_rating {
+                ratings.insert(a.member_id, rating);
+            }
             let key = (a.member_id, a.question_id.clone());
             if let Some(next) =
                 notebook::after_answer(notebook.get(&key).copied(), a.correct, a.answered_at_ms)
@@ -98,7 +107,7 @@ mod tests {
             answer_ms: 1000,
             points: if correct { 900 } else { 0 },
             answered_at_ms: at,
-            member_rating: rating,
+            member_rating: Some(rating),
             question_rating: 3000.0 - rating,
         }
     }
@@ -119,13 +128,15 @@ mod tests {
                     question_id: "q1".into(),
                     rating: 1500.0,
                     attempts: 3,
-                    correct: 2
+                    correct: 2,
+                    answer_ms: 3000
                 },
                 QuestionStatsDelta {
                     question_id: "q2".into(),
                     rating: 1495.0,
                     attempts: 1,
-                    correct: 1
+                    correct: 1,
+                    answer_ms: 1000
                 },
             ]
         );
@@ -141,6 +152,29 @@ mod tests {
                 entry.box_level
             ),
             (1, "q1", 1, 1)
+        );
+    }
+
+    #[test]
+    fn answers_without_a_member_rating_leave_it_alone() {
+        let duel = AnswerRecord {
+            mode: "duel".into(),
+            member_rating: None,
+            answer_ms: 2500,
+            ..answer(1, "q1", true, 20, 0.0)
+        };
+        let effects =
+            BatchEffects::derive(&[answer(1, "q1", true, 10, 1490.0), duel], HashMap::new());
+        assert_eq!(effects.member_ratings, [(1, 1490.0)]);
+        assert_eq!(effects.question_stats[0].answer_ms, 3500);
+        let only_duel = AnswerRecord {
+            member_rating: None,
+            ..answer(2, "q1", true, 30, 0.0)
+        };
+        assert!(
+            BatchEffects::derive(&[only_duel], HashMap::new())
+                .member_ratings
+                .is_empty()
         );
     }
 

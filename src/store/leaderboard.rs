@@ -23,30 +23,37 @@ pub enum Board {
     Overall,
     /// Points from solo practice, challenge and review.
     Solo,
+    /// Points from duels (双人PK).
+    Duel,
+    /// Each member's current duel rating, rounded: an absolute score, set
+    /// (never added to) when a rated duel ends. All-time only.
+    DuelRating,
 }
 
 impl Board {
-    pub const ALL: [Board; 2] = [Board::Overall, Board::Solo];
+    pub const ALL: [Board; 4] = [Board::Overall, Board::Solo, Board::Duel, Board::DuelRating];
 
     pub fn parse(s: &str) -> Option<Board> {
-        match s {
-            "overall" => Some(Board::Overall),
-            "solo" => Some(Board::Solo),
-            _ => None,
-        }
+        Board::ALL.into_iter().find(|b| b.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Board::Overall => "overall",
             Board::Solo => "solo",
+            Board::Duel => "duel",
+            Board::DuelRating => "duel_rating",
         }
     }
 
-    /// The answer modes whose points count on this board.
+    /// The answer modes whose points count on this board; none for a board
+    /// that is not made of points.
     pub fn modes(self) -> &'static [&'static str] {
         match self {
-            Board::Overall | Board::Solo => &["practice", "challenge", "review"],
+            Board::Overall => &["practice", "challenge", "review", "duel"],
+            Board::Solo => &["practice", "challenge", "review"],
+            Board::Duel => &["duel"],
+            Board::DuelRating => &[],
         }
     }
 }
@@ -136,6 +143,14 @@ pub enum LeaderboardError {
 pub trait Leaderboard: Send + Sync {
     /// Adds points to a board, in every period bucket the event falls in.
     async fn add(&self, board: Board, events: &[ScoreEvent]) -> Result<(), LeaderboardError>;
+    /// Sets members' absolute scores in one bucket (the rating board). A
+    /// standing's tie-break time moves only when its score changes.
+    async fn set(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError>;
     /// Replaces a bucket's standings wholesale (rebuilds from SQL).
     async fn replace(
         &self,
@@ -186,6 +201,27 @@ impl Bucket {
             .insert((std::cmp::Reverse(*score), *reached, member_id));
     }
 
+    fn set(&mut self, member_id: i64, score: i64, at_ms: i64) {
+        match self.scores.get_mut(&member_id) {
+            Some((old, reached)) => {
+                if *old == score {
+                    return;
+                }
+                self.order
+                    .remove(&(std::cmp::Reverse(*old), *reached, member_id));
+                *old = score;
+                *reached = at_ms.max(*reached);
+                self.order
+                    .insert((std::cmp::Reverse(score), *reached, member_id));
+            }
+            None => {
+                self.scores.insert(member_id, (score, at_ms));
+                self.order
+                    .insert((std::cmp::Reverse(score), at_ms, member_id));
+            }
+        }
+    }
+
     fn standing(rank: usize, key: &OrderKey) -> Standing {
         Standing {
             rank: rank as u64 + 1,
@@ -232,6 +268,20 @@ impl Leaderboard for MemoryLeaderboard {
                 (PeriodKey::Week(w), _, PeriodKey::Week(t)) => *w + 1 >= t,
                 _ => true,
             });
+        }
+        Ok(())
+    }
+
+    async fn set(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError> {
+        let mut buckets = self.buckets.lock().expect("leaderboard lock poisoned");
+        let bucket = buckets.entry((board, key)).or_default();
+        for e in events {
+            bucket.set(e.member_id, e.points, e.at_ms);
         }
         Ok(())
     }
@@ -326,5 +376,58 @@ mod tests {
         let monday = 1_795_968_000_000;
         assert_eq!(Period::Week.start_ms(monday + 5 * DAY_MS), monday);
         assert_ne!(Period::Week.key(monday - 1), Period::Week.key(monday));
+    }
+
+    #[test]
+    fn boards_parse_what_they_print() {
+        for board in Board::ALL {
+            assert_eq!(Board::parse(board.as_str()), Some(board));
+        }
+        assert_eq!(Board::parse("duel_rating"), Some(Board::DuelRating));
+        assert_eq!(Board::parse("nope"), None);
+        assert!(Board::DuelRating.modes().is_empty());
+        assert!(Board::Overall.modes().contains(&"duel"));
+        assert!(!Board::Solo.modes().contains(&"duel"));
+    }
+
+    #[tokio::test]
+    async fn set_replaces_a_score_and_keeps_its_time_while_it_stands() {
+        let board = MemoryLeaderboard::new();
+        let all = PeriodKey::AllTime;
+        let ev = |member_id, points, at_ms| ScoreEvent {
+            member_id,
+            points,
+            at_ms,
+        };
+        board
+            .set(Board::DuelRating, all, &[ev(1, 1500, 10), ev(2, 1500, 20)])
+            .await
+            .unwrap();
+        // Set again at the same score: member 2 keeps its time, so 1 stays first.
+        board
+            .set(Board::DuelRating, all, &[ev(1, 1500, 30)])
+            .await
+            .unwrap();
+        let top = board.top(Board::DuelRating, all, 10).await.unwrap();
+        assert_eq!(
+            top.iter()
+                .map(|s| (s.member_id, s.score, s.reached_at_ms))
+                .collect::<Vec<_>>(),
+            [(1, 1500, 10), (2, 1500, 20)]
+        );
+        // A lower score is set, not added, and moves the time.
+        board
+            .set(Board::DuelRating, all, &[ev(1, 1480, 40), ev(3, 1600, 50)])
+            .await
+            .unwrap();
+        let top = board.top(Board::DuelRating, all, 10).await.unwrap();
+        assert_eq!(
+            top.iter()
+                .map(|s| (s.member_id, s.score, s.reached_at_ms))
+                .collect::<Vec<_>>(),
+            [(3, 1600, 50), (2, 1500, 20), (1, 1480, 40)]
+        );
+        assert_eq!(board.len(Board::DuelRating, all).await.unwrap(), 3);
+        assert!(board.top(Board::Duel, all, 10).await.unwrap().is_empty());
     }
 }

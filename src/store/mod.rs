@@ -5,6 +5,8 @@
 //!   [`writer`] (a bounded write-behind queue) and read back for statistics.
 //! - [`PracticeStore`]: what solo play reads: recent questions, the
 //!   wrong-answer notebook, personal statistics.
+//! - [`MatchStore`]: what the PK modes read: duel ratings, daily caps,
+//!   stored matches and per-question statistics for bots.
 //! - [`leaderboard::Leaderboard`]: boards by period.
 //!
 //! Each has an embedded default (SQLite in the data dir, the in-process
@@ -84,9 +86,167 @@ pub struct AnswerRecord {
     pub answer_ms: i64,
     pub points: i64,
     pub answered_at_ms: i64,
-    /// Ratings after this answer, applied with it.
-    pub member_rating: f64,
+    /// Ratings after this answer, applied with it. The member's practice
+    /// rating is `None` for answers that do not move it (the PK modes);
+    /// older spill files always carry a number.
+    #[serde(default)]
+    pub member_rating: Option<f64>,
     pub question_rating: f64,
+}
+
+/// A match has begun: its players and questions. Written through the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchStart {
+    pub match_id: i64,
+    /// "duel" (later "ladder", "district").
+    pub mode: String,
+    pub relaxed: bool,
+    pub started_at_ms: i64,
+    pub questions: Vec<MatchQuestion>,
+    pub players: Vec<MatchSeat>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchQuestion {
+    pub seq: i64,
+    pub question_id: String,
+    pub question_version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchSeat {
+    pub seat: i64,
+    /// `None` for a bot.
+    pub member_id: Option<i64>,
+    /// `Some` for a bot.
+    pub bot_name: Option<String>,
+    /// Whether this player's result counts (points on boards, rating), i.e.
+    /// not past the daily cap.
+    pub counted: bool,
+    /// Whether this player's rating moves (a counted match against a human).
+    pub rated: bool,
+    pub rating_before: f64,
+}
+
+/// A match has ended. Order-independent with [`MatchStart`]: it upserts the
+/// match row, so it lands correctly even if it reaches the database first.
+/// Written once per match; writing it again changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchEnd {
+    pub match_id: i64,
+    pub mode: String,
+    pub relaxed: bool,
+    pub started_at_ms: i64,
+    pub finished_at_ms: i64,
+    /// "completed" | "forfeit" | "aborted"
+    pub outcome: String,
+    pub winner_seat: Option<i64>,
+    pub question_count: i64,
+    pub players: Vec<MatchPlayerResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchPlayerResult {
+    pub seat: i64,
+    pub member_id: Option<i64>,
+    pub bot_name: Option<String>,
+    pub counted: bool,
+    pub rated: bool,
+    pub place: i64,
+    pub points: i64,
+    pub correct: i64,
+    pub answer_ms_total: i64,
+    pub forfeited: bool,
+    /// "win" | "loss" | "draw" | "aborted"
+    pub result: String,
+    pub rating_before: f64,
+    pub rating_after: f64,
+    /// Glicko-2 state after the match (unchanged when not rated).
+    pub deviation_after: f64,
+    pub volatility_after: f64,
+}
+
+/// A member's duel (双人PK) rating: Glicko-2 state and record.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DuelRating {
+    pub rating: f64,
+    pub deviation: f64,
+    pub volatility: f64,
+    pub games: i64,
+    pub wins: i64,
+    pub losses: i64,
+    pub draws: i64,
+    pub updated_at_ms: i64,
+}
+
+/// What a member who has never played a rated duel starts from.
+pub const DEFAULT_DUEL_RATING: DuelRating = DuelRating {
+    rating: 1500.0,
+    deviation: 350.0,
+    volatility: 0.06,
+    games: 0,
+    wins: 0,
+    losses: 0,
+    draws: 0,
+    updated_at_ms: 0,
+};
+
+/// A rating whose deviation is above this is provisional (shown with a "?").
+pub const PROVISIONAL_DEVIATION: f64 = 110.0;
+
+impl DuelRating {
+    pub fn provisional(&self) -> bool {
+        self.deviation > PROVISIONAL_DEVIATION
+    }
+}
+
+impl Default for DuelRating {
+    fn default() -> DuelRating {
+        DEFAULT_DUEL_RATING
+    }
+}
+
+/// A match as stored. Result fields are `None` until its [`MatchEnd`] lands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredMatch {
+    pub id: i64,
+    pub mode: String,
+    pub relaxed: bool,
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    pub outcome: Option<String>,
+    pub winner_seat: Option<i64>,
+    pub question_count: i64,
+    /// In `seq` order.
+    pub questions: Vec<MatchQuestion>,
+    /// In seat order.
+    pub players: Vec<StoredMatchPlayer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredMatchPlayer {
+    pub seat: i64,
+    pub member_id: Option<i64>,
+    pub bot_name: Option<String>,
+    pub counted: bool,
+    pub rated: bool,
+    pub rating_before: f64,
+    pub place: Option<i64>,
+    pub points: Option<i64>,
+    pub correct: Option<i64>,
+    pub answer_ms_total: Option<i64>,
+    pub forfeited: Option<bool>,
+    pub result: Option<String>,
+    pub rating_after: Option<f64>,
+}
+
+/// One question's statistics over every answer it got.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionStat {
+    pub rating: f64,
+    pub attempts: i64,
+    pub correct: i64,
+    pub answer_ms_total: i64,
 }
 
 /// Everything the write-behind queue carries, in the order it was produced.
@@ -96,6 +256,8 @@ pub enum WriteOp {
     SessionStarted(SessionStart),
     Answer(AnswerRecord),
     SessionFinished(SessionEnd),
+    MatchStarted(MatchStart),
+    MatchFinished(MatchEnd),
 }
 
 /// Points a member earned in some window, for leaderboard rebuilds.
@@ -192,12 +354,102 @@ pub trait PracticeStore: Send + Sync {
     async fn member_stats(&self, member_id: i64) -> StoreResult<MemberStats>;
 }
 
-/// The open storage backend, as the three traits.
+#[async_trait]
+pub trait MatchStore: Send + Sync {
+    async fn duel_rating(&self, member_id: i64) -> StoreResult<Option<DuelRating>>;
+    /// Every member with at least one rated duel, for the rating board rebuild.
+    async fn duel_ratings(&self) -> StoreResult<Vec<(i64, DuelRating)>>;
+    /// Counted matches of `mode` the member started at or after `since_ms`
+    /// (daily caps).
+    async fn counted_matches_since(
+        &self,
+        member_id: i64,
+        mode: &str,
+        since_ms: i64,
+    ) -> StoreResult<i64>;
+    /// A match as stored, with its players in seat order and its questions,
+    /// or None.
+    async fn stored_match(&self, match_id: i64) -> StoreResult<Option<StoredMatch>>;
+    /// Per-question statistics for bots: attempts, correct and total answer time.
+    async fn question_stats(&self) -> StoreResult<HashMap<String, QuestionStat>>;
+}
+
+/// The open storage backend, as the four traits.
 #[derive(Clone)]
 pub struct Stores {
     pub members: std::sync::Arc<dyn MemberStore>,
     pub answers: std::sync::Arc<dyn AnswerLog>,
     pub practice: std::sync::Arc<dyn PracticeStore>,
+    pub matches: std::sync::Arc<dyn MatchStore>,
     /// "sqlite" or "postgres", for logs.
     pub backend: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD_ANSWER_LINE: &str = r#"{"op":"answer","session_id":1,"question_id":"q","question_version":1,"member_id":7,"history":"prc","mode":"practice","choice":"A","correct":true,"answer_ms":1000,"points":100,"answered_at_ms":1796000000000,"member_rating":1516.0,"question_rating":1500.0}"#;
+
+    #[test]
+    fn spill_lines_of_older_versions_still_parse() {
+        let WriteOp::Answer(a) = serde_json::from_str(OLD_ANSWER_LINE).unwrap() else {
+            panic!("an answer");
+        };
+        assert_eq!(a.member_rating, Some(1516.0));
+        let no_rating = OLD_ANSWER_LINE.replace(r#""member_rating":1516.0,"#, "");
+        let WriteOp::Answer(a) = serde_json::from_str(&no_rating).unwrap() else {
+            panic!("an answer");
+        };
+        assert_eq!(a.member_rating, None);
+        let started = r#"{"op":"session_started","session_id":1,"member_id":7,"mode":"practice","history":null,"difficulty":null,"relaxed":false,"planned":5,"started_at_ms":1}"#;
+        assert!(matches!(
+            serde_json::from_str(started).unwrap(),
+            WriteOp::SessionStarted(_)
+        ));
+    }
+
+    #[test]
+    fn match_ops_round_trip_through_a_spill_line() {
+        let op = WriteOp::MatchFinished(MatchEnd {
+            match_id: 9,
+            mode: "duel".into(),
+            relaxed: false,
+            started_at_ms: 1,
+            finished_at_ms: 2,
+            outcome: "completed".into(),
+            winner_seat: Some(0),
+            question_count: 5,
+            players: vec![MatchPlayerResult {
+                seat: 0,
+                member_id: None,
+                bot_name: Some("小明".into()),
+                counted: true,
+                rated: false,
+                place: 1,
+                points: 900,
+                correct: 5,
+                answer_ms_total: 12_000,
+                forfeited: false,
+                result: "win".into(),
+                rating_before: 1500.0,
+                rating_after: 1500.0,
+                deviation_after: 350.0,
+                volatility_after: 0.06,
+            }],
+        });
+        let line = serde_json::to_string(&op).unwrap();
+        assert!(line.starts_with(r#"{"op":"match_finished""#), "{line}");
+        assert_eq!(serde_json::from_str::<WriteOp>(&line).unwrap(), op);
+    }
+
+    #[test]
+    fn a_new_duel_rating_is_provisional() {
+        assert!(DEFAULT_DUEL_RATING.provisional());
+        let settled = DuelRating {
+            deviation: 80.0,
+            ..DEFAULT_DUEL_RATING
+        };
+        assert!(!settled.provisional());
+    }
 }

@@ -21,8 +21,10 @@ use sqlx::{QueryBuilder, Row};
 
 use super::batch::BatchEffects;
 use super::{
-    AnswerLog, AnswerRecord, HistoryStats, Member, MemberPoints, MemberStats, MemberStore,
-    NotebookItem, PracticeStore, StoreResult, StoredAnswer, Stores, WriteOp,
+    AnswerLog, AnswerRecord, DuelRating, HistoryStats, MatchEnd, MatchPlayerResult, MatchQuestion,
+    MatchSeat, MatchStart, MatchStore, Member, MemberPoints, MemberStats, MemberStore,
+    NotebookItem, PracticeStore, QuestionStat, StoreResult, StoredAnswer, StoredMatch,
+    StoredMatchPlayer, Stores, WriteOp,
 };
 use crate::domain::notebook;
 
@@ -95,7 +97,8 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<St
             Ok(Stores {
                 members: store.clone(),
                 answers: store.clone(),
-                practice: store,
+                practice: store.clone(),
+                matches: store,
                 backend: "postgres",
             })
         }
@@ -104,7 +107,8 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<St
             Ok(Stores {
                 members: store.clone(),
                 answers: store.clone(),
-                practice: store,
+                practice: store.clone(),
+                matches: store,
                 backend: "sqlite",
             })
         }
@@ -113,7 +117,8 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<St
             Ok(Stores {
                 members: store.clone(),
                 answers: store.clone(),
-                practice: store,
+                practice: store.clone(),
+                matches: store,
                 backend: "sqlite",
             })
         }
@@ -122,6 +127,46 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<St
 
 pub(super) fn flag(b: bool) -> i64 {
     i64::from(b)
+}
+
+/// The duel record a batch of new results adds to one member: the rating
+/// state after their latest match, and the games it counts.
+fn fold_duel_results<'a>(
+    results: impl IntoIterator<Item = (&'a MatchEnd, &'a MatchPlayerResult)>,
+) -> Vec<(i64, DuelRating)> {
+    let mut folded: Vec<(i64, DuelRating)> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for (m, p) in results {
+        let Some(member_id) = p.member_id.filter(|_| p.rated) else {
+            continue;
+        };
+        let i = *index.entry(member_id).or_insert_with(|| {
+            folded.push((
+                member_id,
+                DuelRating {
+                    games: 0,
+                    wins: 0,
+                    losses: 0,
+                    draws: 0,
+                    updated_at_ms: i64::MIN,
+                    ..DuelRating::default()
+                },
+            ));
+            folded.len() - 1
+        });
+        let d = &mut folded[i].1;
+        d.games += 1;
+        d.wins += flag(p.result == "win");
+        d.losses += flag(p.result == "loss");
+        d.draws += flag(p.result == "draw");
+        if m.finished_at_ms >= d.updated_at_ms {
+            d.rating = p.rating_after;
+            d.deviation = p.deviation_after;
+            d.volatility = p.volatility_after;
+            d.updated_at_ms = m.finished_at_ms;
+        }
+    }
+    folded
 }
 
 const ANSWER_COLUMNS: &str = "session_id, question_id, member_id, question_version, history, mode, choice, correct, answer_ms, points, answered_at";
@@ -255,13 +300,20 @@ macro_rules! impl_sql_store {
                 }
                 let effects = BatchEffects::derive(&inserted, existing);
                 for chunk in effects.question_stats.chunks(ROWS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new("INSERT INTO question_stats (question_id, rating, attempts, correct) ");
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO question_stats (question_id, rating, attempts, correct, answer_ms_total) ",
+                    );
                     q.push_values(chunk, |mut row, s| {
-                        row.push_bind(&s.question_id).push_bind(s.rating).push_bind(s.attempts).push_bind(s.correct);
+                        row.push_bind(&s.question_id)
+                            .push_bind(s.rating)
+                            .push_bind(s.attempts)
+                            .push_bind(s.correct)
+                            .push_bind(s.answer_ms);
                     });
                     q.push(
                         " ON CONFLICT (question_id) DO UPDATE SET rating = excluded.rating, \
-                         attempts = question_stats.attempts + excluded.attempts, correct = question_stats.correct + excluded.correct",
+                         attempts = question_stats.attempts + excluded.attempts, correct = question_stats.correct + excluded.correct, \
+                         answer_ms_total = question_stats.answer_ms_total + excluded.answer_ms_total",
                     );
                     q.build().execute(&mut *tx).await?;
                 }
@@ -310,6 +362,157 @@ macro_rules! impl_sql_store {
                         .await?;
                     }
                 }
+                // Matches. A start never overwrites and an end upserts, so
+                // the two land right in either order, in one batch or two.
+                let starts: Vec<&MatchStart> = ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        WriteOp::MatchStarted(m) => Some(m),
+                        _ => None,
+                    })
+                    .collect();
+                for chunk in starts.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO matches (id, mode, relaxed, question_count, started_at) ");
+                    q.push_values(chunk, |mut row, m| {
+                        row.push_bind(m.match_id)
+                            .push_bind(&m.mode)
+                            .push_bind(flag(m.relaxed))
+                            .push_bind(m.questions.len() as i64)
+                            .push_bind(m.started_at_ms);
+                    });
+                    q.push(" ON CONFLICT (id) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                let questions: Vec<(i64, &MatchQuestion)> =
+                    starts.iter().flat_map(|m| m.questions.iter().map(move |q| (m.match_id, q))).collect();
+                for chunk in questions.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new("INSERT INTO match_questions (match_id, seq, question_id, question_version) ");
+                    q.push_values(chunk, |mut row, (match_id, mq)| {
+                        row.push_bind(*match_id).push_bind(mq.seq).push_bind(&mq.question_id).push_bind(mq.question_version);
+                    });
+                    q.push(" ON CONFLICT (match_id, seq) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                let seats: Vec<(i64, &MatchSeat)> =
+                    starts.iter().flat_map(|m| m.players.iter().map(move |p| (m.match_id, p))).collect();
+                for chunk in seats.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO match_players (match_id, seat, member_id, bot_name, counted, rated, rating_before) ",
+                    );
+                    q.push_values(chunk, |mut row, (match_id, p)| {
+                        row.push_bind(*match_id)
+                            .push_bind(p.seat)
+                            .push_bind(p.member_id)
+                            .push_bind(&p.bot_name)
+                            .push_bind(flag(p.counted))
+                            .push_bind(flag(p.rated))
+                            .push_bind(p.rating_before);
+                    });
+                    q.push(" ON CONFLICT (match_id, seat) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
+                // An end is applied once: the first copy of it wins, in this
+                // batch (PostgreSQL refuses to upsert a row twice in one
+                // statement) and across batches (a retry, a replayed spill).
+                let mut ended: HashSet<i64> = HashSet::new();
+                let ends: Vec<&MatchEnd> = ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        WriteOp::MatchFinished(m) => Some(m),
+                        _ => None,
+                    })
+                    .filter(|m| ended.insert(m.match_id))
+                    .collect();
+                for chunk in ends.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO matches (id, mode, relaxed, question_count, started_at, finished_at, outcome, winner_seat) ",
+                    );
+                    q.push_values(chunk, |mut row, m| {
+                        row.push_bind(m.match_id)
+                            .push_bind(&m.mode)
+                            .push_bind(flag(m.relaxed))
+                            .push_bind(m.question_count)
+                            .push_bind(m.started_at_ms)
+                            .push_bind(m.finished_at_ms)
+                            .push_bind(&m.outcome)
+                            .push_bind(m.winner_seat);
+                    });
+                    q.push(
+                        " ON CONFLICT (id) DO UPDATE SET question_count = excluded.question_count, finished_at = excluded.finished_at, \
+                         outcome = excluded.outcome, winner_seat = excluded.winner_seat WHERE matches.finished_at IS NULL",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
+                let mut seated: HashSet<(i64, i64)> = HashSet::new();
+                let results: Vec<(&MatchEnd, &MatchPlayerResult)> = ends
+                    .iter()
+                    .flat_map(|m| m.players.iter().map(move |p| (*m, p)))
+                    .filter(|(m, p)| seated.insert((m.match_id, p.seat)))
+                    .collect();
+                // The rows whose result was not there before: only theirs
+                // move duel ratings.
+                let mut applied: HashSet<(i64, i64)> = HashSet::new();
+                for chunk in results.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO match_players (match_id, seat, member_id, bot_name, counted, rated, rating_before, \
+                         place, points, correct, answer_ms_total, forfeited, result, rating_after) ",
+                    );
+                    q.push_values(chunk, |mut row, (m, p)| {
+                        row.push_bind(m.match_id)
+                            .push_bind(p.seat)
+                            .push_bind(p.member_id)
+                            .push_bind(&p.bot_name)
+                            .push_bind(flag(p.counted))
+                            .push_bind(flag(p.rated))
+                            .push_bind(p.rating_before)
+                            .push_bind(p.place)
+                            .push_bind(p.points)
+                            .push_bind(p.correct)
+                            .push_bind(p.answer_ms_total)
+                            .push_bind(flag(p.forfeited))
+                            .push_bind(&p.result)
+                            .push_bind(p.rating_after);
+                    });
+                    q.push(
+                        " ON CONFLICT (match_id, seat) DO UPDATE SET member_id = excluded.member_id, bot_name = excluded.bot_name, \
+                         counted = excluded.counted, rated = excluded.rated, rating_before = excluded.rating_before, \
+                         place = excluded.place, points = excluded.points, correct = excluded.correct, \
+                         answer_ms_total = excluded.answer_ms_total, forfeited = excluded.forfeited, result = excluded.result, \
+                         rating_after = excluded.rating_after WHERE match_players.result IS NULL RETURNING match_id, seat",
+                    );
+                    for row in q.build().fetch_all(&mut *tx).await? {
+                        applied.insert((row.try_get("match_id")?, row.try_get("seat")?));
+                    }
+                }
+                let duel = fold_duel_results(results.into_iter().filter(|(m, p)| applied.contains(&(m.match_id, p.seat))));
+                for chunk in duel.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO duel_ratings (member_id, rating, deviation, volatility, games, wins, losses, draws, updated_at) ",
+                    );
+                    q.push_values(chunk, |mut row, (member_id, d)| {
+                        row.push_bind(*member_id)
+                            .push_bind(d.rating)
+                            .push_bind(d.deviation)
+                            .push_bind(d.volatility)
+                            .push_bind(d.games)
+                            .push_bind(d.wins)
+                            .push_bind(d.losses)
+                            .push_bind(d.draws)
+                            .push_bind(d.updated_at_ms);
+                    });
+                    // The record adds up; the rating is the latest match's,
+                    // even should an older match's end arrive late.
+                    q.push(
+                        " ON CONFLICT (member_id) DO UPDATE SET \
+                         rating = CASE WHEN excluded.updated_at >= duel_ratings.updated_at THEN excluded.rating ELSE duel_ratings.rating END, \
+                         deviation = CASE WHEN excluded.updated_at >= duel_ratings.updated_at THEN excluded.deviation ELSE duel_ratings.deviation END, \
+                         volatility = CASE WHEN excluded.updated_at >= duel_ratings.updated_at THEN excluded.volatility ELSE duel_ratings.volatility END, \
+                         updated_at = CASE WHEN excluded.updated_at >= duel_ratings.updated_at THEN excluded.updated_at ELSE duel_ratings.updated_at END, \
+                         games = duel_ratings.games + excluded.games, wins = duel_ratings.wins + excluded.wins, \
+                         losses = duel_ratings.losses + excluded.losses, draws = duel_ratings.draws + excluded.draws",
+                    );
+                    q.build().execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(inserted)
             }
@@ -343,6 +546,9 @@ macro_rules! impl_sql_store {
             }
 
             async fn points_since(&self, modes: &[&str], since_ms: i64) -> StoreResult<Vec<MemberPoints>> {
+                if modes.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let mut q = QueryBuilder::<$db>::new(
                     "SELECT member_id, CAST(SUM(points) AS BIGINT) AS points, MAX(answered_at) AS last_at FROM answers \
                      WHERE points > 0 AND answered_at >= ",
@@ -445,6 +651,128 @@ macro_rules! impl_sql_store {
                 })
             }
         }
+
+        #[async_trait]
+        impl MatchStore for $store {
+            async fn duel_rating(&self, member_id: i64) -> StoreResult<Option<DuelRating>> {
+                let row = sqlx::query(
+                    "SELECT member_id, rating, deviation, volatility, games, wins, losses, draws, updated_at \
+                     FROM duel_ratings WHERE member_id = $1",
+                )
+                .bind(member_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| duel_rating_from_row(&r)).transpose()
+            }
+
+            async fn duel_ratings(&self) -> StoreResult<Vec<(i64, DuelRating)>> {
+                let rows = sqlx::query(
+                    "SELECT member_id, rating, deviation, volatility, games, wins, losses, draws, updated_at \
+                     FROM duel_ratings WHERE games > 0 ORDER BY member_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(|r| Ok((r.try_get("member_id")?, duel_rating_from_row(r)?))).collect()
+            }
+
+            async fn counted_matches_since(&self, member_id: i64, mode: &str, since_ms: i64) -> StoreResult<i64> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM match_players p JOIN matches m ON m.id = p.match_id \
+                     WHERE p.member_id = $1 AND p.counted = 1 AND m.mode = $2 AND m.started_at >= $3",
+                )
+                .bind(member_id)
+                .bind(mode)
+                .bind(since_ms)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.try_get("n")?)
+            }
+
+            async fn stored_match(&self, match_id: i64) -> StoreResult<Option<StoredMatch>> {
+                let Some(m) = sqlx::query(
+                    "SELECT id, mode, relaxed, question_count, started_at, finished_at, outcome, winner_seat \
+                     FROM matches WHERE id = $1",
+                )
+                .bind(match_id)
+                .fetch_optional(&self.pool)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let questions = sqlx::query(
+                    "SELECT seq, question_id, question_version FROM match_questions WHERE match_id = $1 ORDER BY seq",
+                )
+                .bind(match_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(MatchQuestion {
+                        seq: r.try_get("seq")?,
+                        question_id: r.try_get("question_id")?,
+                        question_version: r.try_get("question_version")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+                let players = sqlx::query(
+                    "SELECT seat, member_id, bot_name, counted, rated, rating_before, place, points, correct, \
+                     answer_ms_total, forfeited, result, rating_after FROM match_players WHERE match_id = $1 ORDER BY seat",
+                )
+                .bind(match_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(StoredMatchPlayer {
+                        seat: r.try_get("seat")?,
+                        member_id: r.try_get("member_id")?,
+                        bot_name: r.try_get("bot_name")?,
+                        counted: r.try_get::<i64, _>("counted")? != 0,
+                        rated: r.try_get::<i64, _>("rated")? != 0,
+                        rating_before: r.try_get("rating_before")?,
+                        place: r.try_get("place")?,
+                        points: r.try_get("points")?,
+                        correct: r.try_get("correct")?,
+                        answer_ms_total: r.try_get("answer_ms_total")?,
+                        forfeited: r.try_get::<Option<i64>, _>("forfeited")?.map(|f| f != 0),
+                        result: r.try_get("result")?,
+                        rating_after: r.try_get("rating_after")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+                Ok(Some(StoredMatch {
+                    id: m.try_get("id")?,
+                    mode: m.try_get("mode")?,
+                    relaxed: m.try_get::<i64, _>("relaxed")? != 0,
+                    started_at_ms: m.try_get("started_at")?,
+                    finished_at_ms: m.try_get("finished_at")?,
+                    outcome: m.try_get("outcome")?,
+                    winner_seat: m.try_get("winner_seat")?,
+                    question_count: m.try_get("question_count")?,
+                    questions,
+                    players,
+                }))
+            }
+
+            async fn question_stats(&self) -> StoreResult<HashMap<String, QuestionStat>> {
+                let rows = sqlx::query("SELECT question_id, rating, attempts, correct, answer_ms_total FROM question_stats")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("question_id")?,
+                            QuestionStat {
+                                rating: r.try_get("rating")?,
+                                attempts: r.try_get("attempts")?,
+                                correct: r.try_get("correct")?,
+                                answer_ms_total: r.try_get("answer_ms_total")?,
+                            },
+                        ))
+                    })
+                    .collect()
+            }
+        }
     };
 }
 
@@ -479,5 +807,23 @@ where
         box_level: r.try_get("box_level")?,
         due_at_ms: r.try_get("due_at")?,
         last_wrong_at_ms: r.try_get("last_wrong_at")?,
+    })
+}
+
+fn duel_rating_from_row<R: Row>(r: &R) -> StoreResult<DuelRating>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(DuelRating {
+        rating: r.try_get("rating")?,
+        deviation: r.try_get("deviation")?,
+        volatility: r.try_get("volatility")?,
+        games: r.try_get("games")?,
+        wins: r.try_get("wins")?,
+        losses: r.try_get("losses")?,
+        draws: r.try_get("draws")?,
+        updated_at_ms: r.try_get("updated_at")?,
     })
 }

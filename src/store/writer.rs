@@ -5,7 +5,7 @@
 //! each batch in one transaction and retries with backoff while the database
 //! is away. Batches are idempotent (see `AnswerLog::write_batch`), so a retry
 //! after an ambiguous failure cannot double-count. Once a batch commits, its
-//! new answers feed the leaderboards.
+//! new answers feed the points boards and its match ends the rating board.
 //!
 //! On shutdown the writer drains the queue and flushes it. If the database is
 //! still away after [`FLUSH_PATIENCE`], what is left is spilled to a file in
@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::leaderboard::{Board, Leaderboard, ScoreEvent};
+use super::leaderboard::{Board, Leaderboard, PeriodKey, ScoreEvent};
 use super::{AnswerLog, AnswerRecord, WriteOp};
 
 pub const MAX_BATCH: usize = 500;
@@ -51,6 +51,29 @@ impl WriteQueue {
         let depth = self.depth.fetch_add(1, Ordering::Relaxed) + 1;
         metrics::gauge!("dati_answer_queue_depth").set(depth as f64);
         Ok(())
+    }
+
+    /// Queues an op without ever waiting: a game loop must not stall on a
+    /// full queue. When it is full, a task waits in its place, so the op is
+    /// still written (possibly after ops queued later).
+    pub fn push_now(&self, op: WriteOp) {
+        match self.tx.try_send(op) {
+            Ok(()) => {
+                let depth = self.depth.fetch_add(1, Ordering::Relaxed) + 1;
+                metrics::gauge!("dati_answer_queue_depth").set(depth as f64);
+            }
+            Err(mpsc::error::TrySendError::Full(op)) => {
+                let queue = self.clone();
+                tokio::spawn(async move {
+                    if queue.push(op).await.is_err() {
+                        tracing::error!("a match record was dropped: the queue closed while full");
+                    }
+                });
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!("a match record was dropped: the answer queue is closed");
+            }
+        }
     }
 
     /// Ops not yet durable: queued, or in the batch being written.
@@ -167,7 +190,7 @@ impl Writer {
                 Ok(inserted) => {
                     metrics::counter!("dati_answers_recorded_total")
                         .increment(inserted.len() as u64);
-                    self.feed_leaderboards(&inserted).await;
+                    self.feed_leaderboards(&inserted, batch).await;
                     batch.clear();
                     return;
                 }
@@ -192,8 +215,13 @@ impl Writer {
         }
     }
 
-    async fn feed_leaderboards(&self, inserted: &[AnswerRecord]) {
+    /// Points boards from the batch's new answers; the duel rating board
+    /// from its match ends (absolute scores, so a repeat changes nothing).
+    async fn feed_leaderboards(&self, inserted: &[AnswerRecord], batch: &[WriteOp]) {
         for board in Board::ALL {
+            if board.modes().is_empty() {
+                continue;
+            }
             let events: Vec<ScoreEvent> = inserted
                 .iter()
                 .filter(|a| a.points > 0 && board.modes().contains(&a.mode.as_str()))
@@ -211,6 +239,30 @@ impl Writer {
             if let Err(e) = self.leaderboard.add(board, &events).await {
                 tracing::warn!("leaderboard update failed: {e}");
             }
+        }
+        let ratings: Vec<ScoreEvent> = batch
+            .iter()
+            .filter_map(|op| match op {
+                WriteOp::MatchFinished(m) => Some(m),
+                _ => None,
+            })
+            .flat_map(|m| {
+                m.players.iter().filter(|p| p.rated).filter_map(|p| {
+                    Some(ScoreEvent {
+                        member_id: p.member_id?,
+                        points: p.rating_after.round() as i64,
+                        at_ms: m.finished_at_ms,
+                    })
+                })
+            })
+            .collect();
+        if !ratings.is_empty()
+            && let Err(e) = self
+                .leaderboard
+                .set(Board::DuelRating, PeriodKey::AllTime, &ratings)
+                .await
+        {
+            tracing::warn!("leaderboard update failed: {e}");
         }
     }
 

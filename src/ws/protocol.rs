@@ -107,6 +107,36 @@ impl ClientMsg {
     ];
 }
 
+impl ClientMsg {
+    /// Messages for the duel runtime rather than solo play.
+    pub fn is_duel(&self) -> bool {
+        matches!(
+            self,
+            ClientMsg::DuelQueue { .. }
+                | ClientMsg::DuelCancel
+                | ClientMsg::DuelAcceptBot
+                | ClientMsg::RoomCreate { .. }
+                | ClientMsg::RoomJoin { .. }
+                | ClientMsg::MatchResume { .. }
+                | ClientMsg::MatchMediaReady { .. }
+                | ClientMsg::MatchAnswer { .. }
+                | ClientMsg::MatchLeave { .. }
+                | ClientMsg::Rematch { .. }
+        )
+    }
+
+    /// Messages that would put the player into a new match.
+    pub fn starts_duel(&self) -> bool {
+        matches!(
+            self,
+            ClientMsg::DuelQueue { .. }
+                | ClientMsg::RoomCreate { .. }
+                | ClientMsg::RoomJoin { .. }
+                | ClientMsg::Rematch { .. }
+        )
+    }
+}
+
 /// The wire name of the domain's set kind: `practice`, `challenge`, `review`.
 pub use crate::domain::practice::SetKind as SetMode;
 

@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use governor::{Quota, RateLimiter};
@@ -14,7 +14,9 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::protocol::{
     ClientMsg, ErrorCode, MemberView, PROTOCOL_VERSION, Refusal, ServerMsg, close,
 };
-use crate::rooms::solo::SoloPlayer;
+use crate::rooms::duel::Outbound;
+use crate::rooms::duel::room::to_text;
+use crate::rooms::solo::{SoloPlayer, refusal};
 use crate::rooms::wall_ms;
 use crate::server::App;
 use crate::store::Member;
@@ -61,11 +63,12 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
         )
         .allow_burst(NonZeroU32::new(app.config.rate_limit.burst.max(1)).expect("non-zero")),
     );
+    let (mut duel, mut outbox) = app.duels.connect(member.clone());
     let hello = ServerMsg::Hello {
         protocol: PROTOCOL_VERSION,
         member: MemberView::from(&member),
         server_time_ms: wall_ms(),
-        active_match: None,
+        active_match: app.duels.active_match(member.id),
     };
     let mut player = SoloPlayer::new(app.solo.clone(), member);
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
@@ -74,20 +77,34 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
     let mut pending_ping: Option<(u64, Instant)> = None;
     let mut allowance = Duration::ZERO;
 
-    let mut closing = if send(&mut sink, [hello]).await {
+    let mut closing = if send(&mut sink, vec![to_text(&hello)]).await {
         None
     } else {
+        app.duels.disconnect(&duel);
         return;
     };
     while closing.is_none() {
         let deadline = player.next_deadline();
-        let out: Vec<ServerMsg> = tokio::select! {
+        let out: Vec<Utf8Bytes> = tokio::select! {
             _ = app.shutdown.cancelled() => {
                 closing = Some(Closing { code: close::GOING_AWAY, reason: "server shutting down" });
                 Vec::new()
             }
             _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
-                player.expire(Instant::now()).await
+                texts(player.expire(Instant::now()).await)
+            }
+            Some(first) = outbox.recv() => {
+                // Take whatever else is waiting too: one flush for all of it.
+                let mut frames = Vec::new();
+                let mut next = Some(first);
+                while let Some(item) = next {
+                    match item {
+                        Outbound::Text(text) => frames.push(text),
+                        Outbound::Attached(link, seat) => duel.link = Some((link, seat)),
+                    }
+                    next = outbox.try_recv().ok();
+                }
+                frames
             }
             _ = ping.tick() => {
                 if last_seen.elapsed() > PONG_TIMEOUT {
@@ -129,13 +146,24 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
                             closing = Some(Closing { code: close::POLICY_VIOLATION, reason: "rate limit exceeded" });
                             Vec::new()
                         } else {
-                            match msg {
+                            let replies = match msg {
                                 Message::Text(text) => match parse(text.as_str()) {
+                                    Ok(msg) if msg.is_duel() => {
+                                        if player.is_playing() && msg.starts_duel() {
+                                            vec![refusal(ErrorCode::SetInProgress, None).into()]
+                                        } else {
+                                            app.duels.handle(&mut duel, msg, now, allowance).await
+                                        }
+                                    }
+                                    Ok(ClientMsg::Start { .. }) if app.duels.is_busy(duel.member.id) => {
+                                        vec![refusal(ErrorCode::AlreadyQueued, None).into()]
+                                    }
                                     Ok(msg) => player.handle(msg, now, allowance).await,
                                     Err(refusal) => vec![refusal.into()],
                                 },
                                 _ => vec![error(ErrorCode::BadMessage, "只接受 JSON 文本消息").into()],
-                            }
+                            };
+                            texts(replies)
                         }
                     }
                 }
@@ -166,18 +194,22 @@ pub async fn run(app: Arc<App>, member: Member, socket: WebSocket) {
             .await;
         }
     }
+    app.duels.disconnect(&duel);
     player.disconnect(Instant::now()).await;
 }
 
+fn texts(msgs: Vec<ServerMsg>) -> Vec<Utf8Bytes> {
+    msgs.iter().map(to_text).collect()
+}
+
 /// Sends messages in order; false when the client is gone or not reading.
-async fn send(sink: &mut Sink, msgs: impl IntoIterator<Item = ServerMsg>) -> bool {
+async fn send(sink: &mut Sink, frames: Vec<Utf8Bytes>) -> bool {
     // Queue them all, then flush once: one write for a result and the
     // summary or question that follows it.
     let delivered = tokio::time::timeout(SEND_TIMEOUT, async {
         let mut count = 0u64;
-        for msg in msgs {
-            let text = serde_json::to_string(&msg).expect("server messages serialize");
-            sink.feed(Message::Text(text.into())).await?;
+        for text in frames {
+            sink.feed(Message::Text(text)).await?;
             count += 1;
         }
         if count > 0 {

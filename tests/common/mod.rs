@@ -494,3 +494,30 @@ impl PgDatabase {
         .expect("allow connections");
     }
 }
+
+/// What a duel test reads from the socket.
+impl WsClient {
+    /// The next match event (skipping nothing: anything else panics).
+    pub async fn expect_event(&mut self) -> dati::ws::protocol::MatchEvent {
+        match self.recv().await {
+            ServerMsg::Match(e) => e,
+            other => panic!("expected a match event, got {other:?}"),
+        }
+    }
+
+    /// Reads until a match event whose body `pick` accepts, returning it;
+    /// other match events on the way are returned in the first list.
+    pub async fn until_event<T>(
+        &mut self,
+        mut pick: impl FnMut(&dati::ws::protocol::MatchBody) -> Option<T>,
+    ) -> (Vec<dati::ws::protocol::MatchEvent>, T, u64) {
+        let mut skipped = Vec::new();
+        loop {
+            let e = self.expect_event().await;
+            if let Some(found) = pick(&e.body) {
+                return (skipped, found, e.version);
+            }
+            skipped.push(e);
+        }
+    }
+}

@@ -1,0 +1,720 @@
+//! One match, one task: it owns the [`Contest`], takes commands from an
+//! inbox, wakes at the contest's timers and at bot answer times, and sends
+//! every player versioned events through their bounded outbox. It never
+//! awaits the database: records go to the write-behind queue without
+//! waiting, and ratings come from memory.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::views::{self, SeatInfo};
+use super::{Duels, MatchLink, Outbound, OutboxTx};
+use crate::domain::bot;
+use crate::domain::contest::{Contest, Event, Outcome, Phase};
+use crate::domain::glicko::{GameResult, Glicko};
+use crate::rooms::solo::refusal;
+use crate::rooms::views::shown_positions;
+use crate::rooms::wall_ms;
+use crate::store::{
+    AnswerRecord, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart, WriteOp,
+};
+use crate::ws::protocol::{
+    ErrorCode, MatchBody, MatchEvent, MatchOutcome, MatchOverView, Refusal, ServerMsg, StandingView,
+};
+
+/// Events a match keeps for replay; far more than a duel produces.
+const LOG_LIMIT: usize = 512;
+/// After the end, the task stays a while so that a player who drops at the
+/// last moment can still come back and read the result.
+const LINGER: Duration = Duration::from_secs(60);
+/// Commands a match inbox holds before senders are told to retry.
+pub const INBOX_CAPACITY: usize = 256;
+
+/// What a connection asks of its match.
+pub enum MatchCmd {
+    Answer {
+        seat: usize,
+        seq: u32,
+        choice: Vec<u8>,
+        at: Instant,
+        allowance: Duration,
+    },
+    MediaReady {
+        seat: usize,
+        seq: u32,
+        at: Instant,
+    },
+    Leave {
+        seat: usize,
+        at: Instant,
+    },
+    /// A (new) connection takes the seat, having seen events up to
+    /// `last_version`.
+    Attach {
+        seat: usize,
+        conn: u64,
+        outbox: OutboxTx,
+        last_version: u64,
+    },
+    /// The connection `conn` holding the seat is gone.
+    Detach {
+        seat: usize,
+        conn: u64,
+    },
+}
+
+/// A seat as the room sees it.
+pub struct RoomSeat {
+    pub info: SeatInfo,
+    pub glicko: Glicko,
+    /// Counts toward boards and daily caps.
+    pub counted: bool,
+    /// Moves the rating.
+    pub rated: bool,
+    pub outbox: Option<OutboxTx>,
+    pub conn: u64,
+}
+
+pub struct RoomSetup {
+    pub id: i64,
+    pub contest: Contest,
+    pub seats: Vec<RoomSeat>,
+    pub relaxed: bool,
+}
+
+struct Room {
+    duels: Arc<Duels>,
+    id: i64,
+    id_text: String,
+    contest: Contest,
+    seats: Vec<RoomSeat>,
+    relaxed: bool,
+    started_at_ms: i64,
+    version: u64,
+    /// Per seat: every event sent, for replay on resume.
+    logs: Vec<Vec<(u64, Utf8Bytes)>>,
+    /// Per seat: when its bot answers the open question, and with what.
+    bot_plans: Vec<Option<(u32, Instant, bot::BotAnswer)>>,
+    link: MatchLink,
+    rng: StdRng,
+    /// The result, once the match is over.
+    over: Option<MatchOverView>,
+}
+
+pub fn spawn(duels: Arc<Duels>, setup: RoomSetup) -> MatchLink {
+    let (tx, rx) = mpsc::channel(INBOX_CAPACITY);
+    let link = MatchLink::new(setup.id, tx);
+    let seats = setup.seats.len();
+    let room = Room {
+        id_text: setup.id.to_string(),
+        id: setup.id,
+        contest: setup.contest,
+        relaxed: setup.relaxed,
+        started_at_ms: wall_ms(),
+        version: 0,
+        logs: vec![Vec::new(); seats],
+        bot_plans: vec![None; seats],
+        link: link.clone(),
+        rng: StdRng::from_os_rng(),
+        over: None,
+        seats: setup.seats,
+        duels: duels.clone(),
+    };
+    duels.tracker.spawn(room.run(rx));
+    link
+}
+
+impl Room {
+    async fn run(mut self, mut inbox: mpsc::Receiver<MatchCmd>) {
+        self.begin();
+        let shutdown = self.duels.shutdown.clone();
+        let mut linger_until: Option<Instant> = None;
+        loop {
+            if self.over.is_some() && linger_until.is_none() {
+                linger_until = Some(Instant::now() + LINGER);
+            }
+            let wakeup = match linger_until {
+                Some(t) => Some(t),
+                None => self.next_wakeup(),
+            };
+            tokio::select! {
+                cmd = inbox.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(wakeup.unwrap_or_else(Instant::now)), if wakeup.is_some() => {
+                    if linger_until.is_some_and(|t| Instant::now() >= t) {
+                        break;
+                    }
+                    self.tick(Instant::now());
+                }
+                _ = shutdown.cancelled() => {
+                    // The server is stopping: end the match without a result
+                    // so that everything recorded is flushed with it.
+                    self.finish(Outcome::Aborted);
+                    break;
+                }
+            }
+        }
+        self.duels.unregister(&self.link, self.human_members());
+    }
+
+    fn human_members(&self) -> Vec<i64> {
+        self.seats.iter().filter_map(|s| s.info.member_id).collect()
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        let contest = self.contest.next_wakeup().map(Instant::from_std);
+        let bots = self.bot_plans.iter().flatten().map(|(_, at, _)| *at).min();
+        match (contest, bots) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Records the match and tells every player it is on.
+    fn begin(&mut self) {
+        let start = MatchStart {
+            match_id: self.id,
+            mode: "duel".into(),
+            relaxed: self.relaxed,
+            started_at_ms: self.started_at_ms,
+            questions: self
+                .contest
+                .questions()
+                .iter()
+                .enumerate()
+                .map(|(i, q)| MatchQuestion {
+                    seq: i as i64 + 1,
+                    question_id: q.id.clone(),
+                    question_version: i64::from(q.version),
+                })
+                .collect(),
+            players: self
+                .seats
+                .iter()
+                .enumerate()
+                .map(|(i, s)| MatchSeat {
+                    seat: i as i64,
+                    member_id: s.info.member_id,
+                    bot_name: s.info.is_bot.then(|| s.info.nickname.clone()),
+                    counted: s.counted,
+                    rated: s.rated,
+                    rating_before: s.glicko.rating,
+                })
+                .collect(),
+        };
+        self.duels.record(WriteOp::MatchStarted(start));
+        for seat in 0..self.seats.len() {
+            if let Some(outbox) = &self.seats[seat].outbox {
+                let _ = outbox.try_send(Outbound::Attached(self.link.clone(), seat));
+            }
+        }
+        let infos: Vec<SeatInfo> = self.seats.iter().map(|s| s.info.clone()).collect();
+        let bodies = (0..self.seats.len())
+            .map(|seat| MatchBody::MatchStarted(self.started_view(seat, &infos)))
+            .collect();
+        self.emit_each(bodies);
+    }
+
+    fn started_view(
+        &self,
+        seat: usize,
+        infos: &[SeatInfo],
+    ) -> crate::ws::protocol::MatchStartedView {
+        views::started(
+            seat,
+            infos,
+            self.contest.len() as u32,
+            self.seats[seat].rated,
+            self.contest.rules().countdown,
+            self.relaxed,
+        )
+    }
+
+    fn handle(&mut self, cmd: MatchCmd) {
+        match cmd {
+            MatchCmd::Answer {
+                seat,
+                seq,
+                choice,
+                at,
+                allowance,
+            } => {
+                self.tick(at);
+                match self
+                    .contest
+                    .answer(seat, seq, &choice, at.into_std(), allowance)
+                {
+                    Ok(events) => {
+                        self.record_answer(seat, seq);
+                        self.apply(events, at);
+                    }
+                    Err(e) => self.refuse(seat, views::contest_refusal(e, Some(seq))),
+                }
+            }
+            MatchCmd::MediaReady { seat, seq, at } => {
+                self.tick(at);
+                match self.contest.media_ready(seat, seq, at.into_std()) {
+                    Ok(events) => self.apply(events, at),
+                    Err(e) => self.refuse(seat, views::contest_refusal(e, Some(seq))),
+                }
+            }
+            MatchCmd::Leave { seat, at } => {
+                self.tick(at);
+                match self.contest.leave(seat, at.into_std()) {
+                    Ok(events) => self.apply(events, at),
+                    Err(e) => self.refuse(seat, views::contest_refusal(e, None)),
+                }
+            }
+            MatchCmd::Attach {
+                seat,
+                conn,
+                outbox,
+                last_version,
+            } => self.attach(seat, conn, outbox, last_version),
+            MatchCmd::Detach { seat, conn } => {
+                if self.seats[seat].conn == conn {
+                    self.detach(seat, Instant::now());
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self, now: Instant) {
+        if self.over.is_some() {
+            return;
+        }
+        let events = self.contest.advance(now.into_std());
+        self.apply(events, now);
+        // Bots whose time has come answer now.
+        for seat in 0..self.seats.len() {
+            let Some((seq, at, answer)) = self.bot_plans[seat] else {
+                continue;
+            };
+            if at > now || self.over.is_some() {
+                continue;
+            }
+            self.bot_plans[seat] = None;
+            if self.contest.seq() != seq {
+                continue;
+            }
+            let shown = shown_positions(answer.choice, self.contest.order(seat, seq));
+            if let Ok(events) =
+                self.contest
+                    .answer(seat, seq, &shown, at.into_std(), Duration::ZERO)
+            {
+                self.apply(events, at);
+            }
+        }
+    }
+
+    /// Turns contest events into messages, records and bot plans.
+    fn apply(&mut self, events: Vec<Event>, now: Instant) {
+        for event in events {
+            match event {
+                Event::QuestionShown {
+                    seq,
+                    waits_for_media,
+                } => {
+                    let total = self.contest.len() as u32;
+                    let q = self.contest.question(seq).expect("shown question").clone();
+                    let bodies = (0..self.seats.len())
+                        .map(|seat| MatchBody::MatchQuestion {
+                            seq,
+                            total,
+                            question: crate::rooms::views::question_view(
+                                &q,
+                                self.contest.order(seat, seq),
+                            ),
+                            waits_for_media,
+                            time_limit_ms: q.time_limit.as_millis() as u64,
+                        })
+                        .collect();
+                    self.emit_each(bodies);
+                    if waits_for_media {
+                        // Bots have nothing to load.
+                        for seat in self.bot_seats() {
+                            if let Ok(more) = self.contest.media_ready(seat, seq, now.into_std()) {
+                                self.apply(more, now);
+                            }
+                        }
+                    } else {
+                        self.plan_bots(seq, now);
+                    }
+                }
+                Event::ClockStarted { seq } => {
+                    let remaining_ms = self
+                        .contest
+                        .question(seq)
+                        .map_or(0, |q| q.time_limit.as_millis() as u64);
+                    self.emit_all(MatchBody::MatchClock { seq, remaining_ms });
+                    self.plan_bots(seq, now);
+                }
+                Event::Answered { seq, seat } => {
+                    self.emit_all(MatchBody::MatchAnswered {
+                        seq,
+                        seat: seat as u8,
+                    });
+                }
+                Event::Revealed { seq } => {
+                    for seat in self.bot_seats() {
+                        if self.bot_plans[seat].is_some_and(|(s, _, _)| s == seq) {
+                            self.bot_plans[seat] = None;
+                        }
+                    }
+                    self.record_timeouts(seq);
+                    let bodies = (0..self.seats.len())
+                        .map(|viewer| {
+                            MatchBody::MatchReveal(views::reveal(&self.contest, seq, viewer))
+                        })
+                        .collect();
+                    self.emit_each(bodies);
+                }
+                Event::PresenceChanged { seat, connected } => {
+                    let grace_ms = if connected {
+                        0
+                    } else {
+                        self.contest.rules().grace.as_millis() as u64
+                    };
+                    self.emit_all(MatchBody::MatchPresence {
+                        seat: seat as u8,
+                        connected,
+                        grace_ms,
+                    });
+                }
+                Event::Forfeited { seat } => {
+                    self.emit_all(MatchBody::MatchPresence {
+                        seat: seat as u8,
+                        connected: false,
+                        grace_ms: 0,
+                    });
+                }
+                Event::Over(outcome) => self.finish(outcome),
+            }
+        }
+    }
+
+    fn bot_seats(&self) -> Vec<usize> {
+        (0..self.seats.len())
+            .filter(|&s| self.seats[s].info.is_bot)
+            .collect()
+    }
+
+    fn plan_bots(&mut self, seq: u32, now: Instant) {
+        let Some(q) = self.contest.question(seq).cloned() else {
+            return;
+        };
+        for seat in self.bot_seats() {
+            let answer = bot::answer(&q, self.duels.stats.get(&q.id), &mut self.rng);
+            let after = answer.after.mul_f64(self.duels.config.bot_pace);
+            self.bot_plans[seat] = Some((seq, now + after, answer));
+        }
+    }
+
+    fn record_answer(&mut self, seat: usize, seq: u32) {
+        let Some(member_id) = self.seats[seat].info.member_id else {
+            return;
+        };
+        let Some(answer) = self.contest.sealed_answer_for_record(seat, seq).copied() else {
+            return;
+        };
+        let q = self
+            .contest
+            .question(seq)
+            .expect("answered question")
+            .clone();
+        self.duels
+            .stats
+            .observe(&q.id, answer.correct, answer.answer_time);
+        let mode = if self.seats[seat].counted {
+            "duel"
+        } else {
+            "duel_casual"
+        };
+        self.duels.record(WriteOp::Answer(AnswerRecord {
+            session_id: self.id,
+            question_id: q.id.clone(),
+            question_version: i64::from(q.version),
+            member_id,
+            history: q.history.as_str().into(),
+            mode: mode.into(),
+            choice: answer.choice.map(|c| c.letters()),
+            correct: answer.correct,
+            answer_ms: answer.answer_time.as_millis() as i64,
+            points: i64::from(answer.points),
+            answered_at_ms: wall_ms(),
+            member_rating: None,
+            question_rating: self.duels.question_ratings.get(&q),
+        }));
+    }
+
+    /// Players who let the clock run out get a record too: a miss.
+    fn record_timeouts(&mut self, seq: u32) {
+        for seat in 0..self.seats.len() {
+            let timed_out = self
+                .contest
+                .revealed_answer(seat, seq)
+                .is_some_and(|a| a.choice.is_none());
+            if timed_out && !self.contest.is_forfeited(seat) {
+                self.record_answer(seat, seq);
+            }
+        }
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        if self.over.is_some() {
+            return;
+        }
+        let standings = self.contest.standings();
+        let winner = match outcome {
+            Outcome::Aborted => None,
+            _ => self.contest.winner(),
+        };
+        let rated_game = outcome != Outcome::Aborted && self.seats.iter().all(|s| !s.info.is_bot);
+        let results: Vec<Option<GameResult>> = (0..self.seats.len())
+            .map(|seat| {
+                (outcome != Outcome::Aborted).then_some(match winner {
+                    Some(w) if w == seat => GameResult::Win,
+                    Some(_) => GameResult::Loss,
+                    None => GameResult::Draw,
+                })
+            })
+            .collect();
+        let before: Vec<Glicko> = self.seats.iter().map(|s| s.glicko).collect();
+        let after: Vec<Glicko> = (0..self.seats.len())
+            .map(|seat| {
+                let s = &self.seats[seat];
+                match results[seat] {
+                    Some(result) if rated_game && s.rated && self.seats.len() == 2 => {
+                        s.glicko.after_game(before[1 - seat], result)
+                    }
+                    _ => s.glicko,
+                }
+            })
+            .collect();
+        let finished_at_ms = wall_ms();
+        let mut players = Vec::new();
+        let mut standing_views = Vec::new();
+        for st in &standings {
+            let s = &self.seats[st.seat];
+            let moved = rated_game && s.rated;
+            let result = results[st.seat].map_or("aborted", GameResult::as_str);
+            if let Some(member_id) = s.info.member_id {
+                if moved {
+                    self.duels.ratings.update(member_id, after[st.seat], result);
+                }
+                if s.counted && outcome != Outcome::Aborted {
+                    self.duels.count_match(member_id, finished_at_ms);
+                }
+            }
+            players.push(MatchPlayerResult {
+                seat: st.seat as i64,
+                member_id: s.info.member_id,
+                bot_name: s.info.is_bot.then(|| s.info.nickname.clone()),
+                counted: s.counted,
+                rated: moved,
+                place: st.place as i64,
+                points: st.points as i64,
+                correct: i64::from(st.correct),
+                answer_ms_total: st.answer_time.as_millis() as i64,
+                forfeited: st.forfeited,
+                result: result.into(),
+                rating_before: before[st.seat].rating,
+                rating_after: after[st.seat].rating,
+                deviation_after: after[st.seat].deviation,
+                volatility_after: after[st.seat].volatility,
+            });
+            standing_views.push(StandingView {
+                seat: st.seat as u8,
+                place: st.place as u8,
+                points: st.points,
+                correct: st.correct,
+                answer_ms_total: st.answer_time.as_millis() as u64,
+                forfeited: st.forfeited,
+                rating_before: before[st.seat].rating.round() as i64,
+                rating_after: after[st.seat].rating.round() as i64,
+            });
+        }
+        players.sort_by_key(|p| p.seat);
+        self.duels.record(WriteOp::MatchFinished(MatchEnd {
+            match_id: self.id,
+            mode: "duel".into(),
+            relaxed: self.relaxed,
+            started_at_ms: self.started_at_ms,
+            finished_at_ms,
+            outcome: outcome_name(outcome).into(),
+            winner_seat: winner.map(|w| w as i64),
+            question_count: self.contest.len() as i64,
+            players,
+        }));
+        let view = MatchOverView {
+            outcome: match outcome {
+                Outcome::Completed => MatchOutcome::Completed,
+                Outcome::Forfeit => MatchOutcome::Forfeit,
+                Outcome::Aborted => MatchOutcome::Aborted,
+            },
+            winner_seat: winner.map(|w| w as u8),
+            standings: standing_views,
+            rated: rated_game && self.seats.iter().any(|s| s.rated),
+        };
+        self.over = Some(view.clone());
+        self.bot_plans.iter_mut().for_each(|p| *p = None);
+        self.link.over.store(true, Ordering::Relaxed);
+        self.emit_all(MatchBody::MatchOver(view));
+        if outcome != Outcome::Aborted && !self.duels.shutdown.is_cancelled() {
+            let members: Vec<Option<i64>> = self.seats.iter().map(|s| s.info.member_id).collect();
+            self.duels.offer_rematch(self.id, members, self.relaxed);
+        }
+    }
+
+    fn attach(&mut self, seat: usize, conn: u64, outbox: OutboxTx, last_version: u64) {
+        if self.seats[seat].info.is_bot {
+            return;
+        }
+        self.seats[seat].conn = conn;
+        // Tell the others first; the returning player reads it in the
+        // replay below, so the replay ends where the match is.
+        self.seats[seat].outbox = None;
+        let events = self.contest.reconnect(seat);
+        self.apply(events, Instant::now());
+        let _ = outbox.try_send(Outbound::Attached(self.link.clone(), seat));
+        self.seats[seat].outbox = Some(outbox);
+        let log = &self.logs[seat];
+        let replayable = last_version > 0
+            && last_version <= self.version
+            && log.first().is_some_and(|(v, _)| *v <= last_version + 1);
+        if replayable {
+            let missed: Vec<Utf8Bytes> = log
+                .iter()
+                .filter(|(v, _)| *v > last_version)
+                .map(|(_, text)| text.clone())
+                .collect();
+            for text in missed {
+                self.push(seat, text);
+            }
+            let remaining_ms = self.remaining_ms();
+            let msg = self.event_text(self.version, MatchBody::MatchResumed { remaining_ms });
+            self.push(seat, msg);
+        } else {
+            let infos: Vec<SeatInfo> = self.seats.iter().map(|s| s.info.clone()).collect();
+            let snapshot = views::snapshot(
+                &self.contest,
+                seat,
+                self.started_view(seat, &infos),
+                self.remaining_ms(),
+                self.over.clone(),
+            );
+            let msg = self.event_text(self.version, MatchBody::MatchSnapshot(Box::new(snapshot)));
+            self.push(seat, msg);
+        }
+    }
+
+    fn detach(&mut self, seat: usize, now: Instant) {
+        self.seats[seat].outbox = None;
+        let events = self.contest.disconnect(seat, now.into_std());
+        self.apply(events, now);
+    }
+
+    fn remaining_ms(&self) -> Option<u64> {
+        let now = std::time::Instant::now();
+        match self.contest.phase() {
+            Phase::Open { deadline, .. } => {
+                Some(deadline.saturating_duration_since(now).as_millis() as u64)
+            }
+            Phase::Countdown { until } | Phase::Loading { until } | Phase::Reveal { until } => {
+                Some(until.saturating_duration_since(now).as_millis() as u64)
+            }
+            Phase::Over(_) => None,
+        }
+    }
+
+    fn refuse(&mut self, seat: usize, refusal: Refusal) {
+        let text = to_text(&ServerMsg::from(refusal));
+        self.push(seat, text);
+    }
+
+    fn event_text(&self, version: u64, body: MatchBody) -> Utf8Bytes {
+        to_text(&ServerMsg::Match(MatchEvent {
+            match_id: self.id_text.clone(),
+            version,
+            body,
+        }))
+    }
+
+    /// One event, the same for everyone: serialized once.
+    fn emit_all(&mut self, body: MatchBody) {
+        self.version += 1;
+        let text = self.event_text(self.version, body);
+        for seat in 0..self.seats.len() {
+            self.log_and_push(seat, text.clone());
+        }
+    }
+
+    /// One event, seen differently by each seat (shuffled options):
+    /// `bodies[seat]`.
+    fn emit_each(&mut self, bodies: Vec<MatchBody>) {
+        self.version += 1;
+        for (seat, body) in bodies.into_iter().enumerate() {
+            if self.seats[seat].info.is_bot {
+                continue;
+            }
+            let text = self.event_text(self.version, body);
+            self.log_and_push(seat, text);
+        }
+    }
+
+    fn log_and_push(&mut self, seat: usize, text: Utf8Bytes) {
+        if self.seats[seat].info.is_bot {
+            return;
+        }
+        let log = &mut self.logs[seat];
+        if log.len() >= LOG_LIMIT {
+            log.remove(0);
+        }
+        log.push((self.version, text.clone()));
+        self.push(seat, text);
+    }
+
+    /// Hands a message to the seat's connection without waiting. A full
+    /// outbox means the connection stopped reading: it loses the seat's
+    /// link and must resume, as after a drop.
+    fn push(&mut self, seat: usize, text: Utf8Bytes) {
+        let Some(outbox) = &self.seats[seat].outbox else {
+            return;
+        };
+        if outbox.try_send(Outbound::Text(text)).is_err() {
+            metrics::counter!("dati_match_outbox_overflows_total").increment(1);
+            self.seats[seat].outbox = None;
+            if self.over.is_none() {
+                let events = self.contest.disconnect(seat, std::time::Instant::now());
+                self.apply(events, Instant::now());
+            }
+        }
+    }
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Completed => "completed",
+        Outcome::Forfeit => "forfeit",
+        Outcome::Aborted => "aborted",
+    }
+}
+
+pub fn to_text(msg: &ServerMsg) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::to_string(msg).expect("server messages serialize"))
+}
+
+/// The refusal for a match command that names a match this connection is
+/// not playing.
+pub fn not_in_match(seq: Option<u32>) -> Refusal {
+    refusal(ErrorCode::NotInMatch, seq)
+}
