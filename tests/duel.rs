@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, WsClient, right_choice, wrong_choice};
+use common::{PgDatabase, TestServer, WsClient, right_choice, wrong_choice};
 use dati::bank::Bank;
 use dati::server::Config;
 use dati::ws::protocol::{
@@ -21,12 +21,33 @@ fn quick(c: &mut Config) {
     c.rate_limit.per_second = 200;
 }
 
-async fn server(adjust: impl FnOnce(&mut Config)) -> TestServer {
-    TestServer::start_with(|c| {
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A server on one backend; its PostgreSQL database (if any) goes with it.
+struct Env {
+    server: TestServer,
+    _pg: Option<PgDatabase>,
+}
+
+/// A server on `backend`, or `None` (after saying so) when PostgreSQL is
+/// not configured.
+async fn server(backend: Backend, test: &str, adjust: impl FnOnce(&mut Config)) -> Option<Env> {
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(PgDatabase::create(test).await?),
+    };
+    let url = pg.as_ref().map(|db| db.url.clone());
+    let server = TestServer::start_with(|c| {
         quick(c);
+        c.database_url = url;
         adjust(c);
     })
-    .await
+    .await;
+    Some(Env { server, _pg: pg })
 }
 
 /// How a test player answers.
@@ -119,9 +140,17 @@ async fn queue(c: &mut WsClient) {
     }
 }
 
-#[tokio::test]
-async fn two_members_meet_in_the_queue_and_play_a_full_duel() {
-    let server = server(|_| {}).await;
+async fn two_members_meet_in_the_queue_and_play_a_full_duel(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "two_members_meet_in_the_queue_and_play_a_full_duel",
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let (a, b) = (server.member("甲").await, server.member("乙").await);
     let (mut ca, mut cb) = (a.connect().await, b.connect().await);
     queue(&mut ca).await;
@@ -199,9 +228,11 @@ async fn two_members_meet_in_the_queue_and_play_a_full_duel() {
     assert_eq!(points["top"][0]["member_id"], a.id, "{points}");
 }
 
-#[tokio::test]
-async fn a_friend_joins_a_room_by_its_code() {
-    let server = server(|_| {}).await;
+async fn a_friend_joins_a_room_by_its_code(backend: Backend) {
+    let Some(env) = server(backend, "a_friend_joins_a_room_by_its_code", |_| {}).await else {
+        return;
+    };
+    let server = &env.server;
     let (a, b, c) = (
         server.member("房主").await,
         server.member("好友").await,
@@ -248,9 +279,15 @@ async fn a_friend_joins_a_room_by_its_code() {
     assert_eq!(cc.expect_error().await.0, "room_full");
 }
 
-#[tokio::test]
-async fn an_unused_room_code_expires() {
-    let server = server(|c| c.duel.room_ttl = Duration::from_millis(300)).await;
+async fn an_unused_room_code_expires(backend: Backend) {
+    let Some(env) = server(backend, "an_unused_room_code_expires", |c| {
+        c.duel.room_ttl = Duration::from_millis(300)
+    })
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let (a, b) = (server.member("甲").await, server.member("乙").await);
     let (mut ca, mut cb) = (a.connect().await, b.connect().await);
     ca.send(&ClientMsg::RoomCreate { relaxed: false }).await;
@@ -267,9 +304,17 @@ async fn an_unused_room_code_expires() {
     queue(&mut ca).await;
 }
 
-#[tokio::test]
-async fn a_lone_player_is_offered_a_labelled_bot_that_moves_no_rating() {
-    let server = server(|c| c.duel.bot_after = Duration::from_millis(300)).await;
+async fn a_lone_player_is_offered_a_labelled_bot_that_moves_no_rating(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "a_lone_player_is_offered_a_labelled_bot_that_moves_no_rating",
+        |c| c.duel.bot_after = Duration::from_millis(300),
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let a = server.member("独行").await;
     let mut ca = a.connect().await;
     ca.send(&ClientMsg::DuelAcceptBot).await;
@@ -318,6 +363,32 @@ async fn a_lone_player_is_offered_a_labelled_bot_that_moves_no_rating() {
     assert_eq!(a.get("/api/me/duel").await["games"], 0);
 }
 
+/// Reads until the next question is shown and its clock runs (loading
+/// its media first if it has any).
+async fn open_question(c: &mut WsClient, match_id: &str) -> dati::ws::protocol::QuestionView {
+    let (_, (seq, question, waits), _) = c
+        .until_event(|b| match b {
+            MatchBody::MatchQuestion {
+                seq,
+                question,
+                waits_for_media,
+                ..
+            } => Some((*seq, question.clone(), *waits_for_media)),
+            _ => None,
+        })
+        .await;
+    if waits {
+        c.send(&ClientMsg::MatchMediaReady {
+            match_id: match_id.into(),
+            seq,
+        })
+        .await;
+        c.until_event(|b| matches!(b, MatchBody::MatchClock { .. }).then_some(()))
+            .await;
+    }
+    question
+}
+
 /// Reads until question `seq` is shown, answering nothing.
 async fn until_question(c: &mut WsClient, seq: u32) -> u64 {
     let (_, _, version) = c
@@ -329,9 +400,17 @@ async fn until_question(c: &mut WsClient, seq: u32) -> u64 {
     version
 }
 
-#[tokio::test]
-async fn a_player_who_drops_mid_question_resumes_with_nothing_lost() {
-    let server = server(|_| {}).await;
+async fn a_player_who_drops_mid_question_resumes_with_nothing_lost(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "a_player_who_drops_mid_question_resumes_with_nothing_lost",
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let (a, b) = (server.member("甲").await, server.member("乙").await);
     let (mut ca, mut cb) = (a.connect().await, b.connect().await);
     queue(&mut ca).await;
@@ -343,13 +422,7 @@ async fn a_player_who_drops_mid_question_resumes_with_nothing_lost() {
         let played = play_match(&mut cb, &bank, Play::Wrong).await;
         (played, cb)
     });
-    let question = ca
-        .until_event(|b| match b {
-            MatchBody::MatchQuestion { question, .. } => Some(question.clone()),
-            _ => None,
-        })
-        .await
-        .1;
+    let question = open_question(&mut ca, &match_id).await;
     ca.send(&ClientMsg::MatchAnswer {
         match_id: match_id.clone(),
         seq: 1,
@@ -386,10 +459,23 @@ async fn a_player_who_drops_mid_question_resumes_with_nothing_lost() {
         MatchBody::MatchSnapshot(s) => s,
         other => panic!("expected a snapshot, got {other:?}"),
     };
-    assert_eq!((snapshot.phase.as_str(), snapshot.seq), ("question", 2));
+    assert_eq!(snapshot.seq, 2);
     assert_eq!(snapshot.your_choice, None);
     assert_eq!(snapshot.started.seat, started_a.seat);
     let question = snapshot.question.expect("the open question");
+    match snapshot.phase.as_str() {
+        "question" => {}
+        "loading" => {
+            ca.send(&ClientMsg::MatchMediaReady {
+                match_id: match_id.clone(),
+                seq: 2,
+            })
+            .await;
+            ca.until_event(|b| matches!(b, MatchBody::MatchClock { .. }).then_some(()))
+                .await;
+        }
+        other => panic!("question 2 should be open, the phase is {other}"),
+    }
     ca.send(&ClientMsg::MatchAnswer {
         match_id: match_id.clone(),
         seq: 2,
@@ -454,22 +540,24 @@ async fn reconnect_expecting_match(member: &common::TestMember, match_id: &str) 
     c
 }
 
-#[tokio::test]
-async fn a_player_gone_past_the_grace_period_forfeits() {
-    let server = server(|c| c.duel.grace = Duration::from_millis(400)).await;
+async fn a_player_gone_past_the_grace_period_forfeits(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "a_player_gone_past_the_grace_period_forfeits",
+        |c| c.duel.grace = Duration::from_millis(400),
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let (a, b) = (server.member("甲").await, server.member("乙").await);
     let (mut ca, mut cb) = (a.connect().await, b.connect().await);
     queue(&mut ca).await;
     queue(&mut cb).await;
     let (match_id, _, _) = expect_started(&mut ca).await;
     let (_, started_b, _) = expect_started(&mut cb).await;
-    let q = ca
-        .until_event(|b| match b {
-            MatchBody::MatchQuestion { question, .. } => Some(question.clone()),
-            _ => None,
-        })
-        .await
-        .1;
+    let q = open_question(&mut ca, &match_id).await;
     // A answers (so this is past the abort window) and vanishes.
     ca.send(&ClientMsg::MatchAnswer {
         match_id: match_id.clone(),
@@ -519,9 +607,17 @@ async fn a_player_gone_past_the_grace_period_forfeits() {
     assert_eq!(stored.outcome.as_deref(), Some("forfeit"));
 }
 
-#[tokio::test]
-async fn leaving_before_any_answer_aborts_without_a_result() {
-    let server = server(|c| c.duel.countdown = Duration::from_millis(500)).await;
+async fn leaving_before_any_answer_aborts_without_a_result(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "leaving_before_any_answer_aborts_without_a_result",
+        |c| c.duel.countdown = Duration::from_millis(500),
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let (a, b) = (server.member("甲").await, server.member("乙").await);
     let (mut ca, mut cb) = (a.connect().await, b.connect().await);
     queue(&mut ca).await;
@@ -555,9 +651,18 @@ async fn leaving_before_any_answer_aborts_without_a_result() {
     assert_eq!(a.get("/api/me/duel").await["games"], 0);
 }
 
-#[tokio::test]
-async fn a_forfeited_player_is_told_so_and_others_matches_are_untouched() {
-    let server = server(|_| {}).await;
+async fn a_forfeited_player_is_told_so_and_others_matches_are_untouched(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "a_forfeited_player_is_told_so_and_others_matches_are_untouched",
+        // A long countdown: the refusals below arrive before question 1.
+        |c| c.duel.countdown = Duration::from_millis(1500),
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let members = [
         server.member("甲").await,
         server.member("乙").await,
@@ -607,13 +712,7 @@ async fn a_forfeited_player_is_told_so_and_others_matches_are_untouched() {
     ca.send(&ClientMsg::DuelQueue { relaxed: false }).await;
     assert_eq!(ca.expect_error().await.0, "already_queued");
     // A answers question 1 and then resigns.
-    let q = ca
-        .until_event(|b| match b {
-            MatchBody::MatchQuestion { question, .. } => Some(question.clone()),
-            _ => None,
-        })
-        .await
-        .1;
+    let q = open_question(&mut ca, &ab).await;
     ca.send(&ClientMsg::MatchAnswer {
         match_id: ab.clone(),
         seq: 1,
@@ -649,9 +748,17 @@ async fn a_forfeited_player_is_told_so_and_others_matches_are_untouched() {
     assert_eq!(c_over, d_over);
 }
 
-#[tokio::test]
-async fn both_players_asking_for_a_rematch_start_a_new_match() {
-    let server = server(|_| {}).await;
+async fn both_players_asking_for_a_rematch_start_a_new_match(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "both_players_asking_for_a_rematch_start_a_new_match",
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let (a, b) = (server.member("甲").await, server.member("乙").await);
     let (mut ca, mut cb) = (a.connect().await, b.connect().await);
     queue(&mut ca).await;
@@ -685,9 +792,17 @@ async fn both_players_asking_for_a_rematch_start_a_new_match() {
     assert_eq!(cc.expect_error().await.0, "rematch_unavailable");
 }
 
-#[tokio::test]
-async fn duels_past_the_daily_cap_are_played_but_not_counted() {
-    let server = server(|c| c.duel.daily_cap = Some(1)).await;
+async fn duels_past_the_daily_cap_are_played_but_not_counted(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "duels_past_the_daily_cap_are_played_but_not_counted",
+        |c| c.duel.daily_cap = Some(1),
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let (a, b) = (server.member("甲").await, server.member("乙").await);
     let (mut ca, mut cb) = (a.connect().await, b.connect().await);
     for round in 0..2 {
@@ -708,9 +823,19 @@ async fn duels_past_the_daily_cap_are_played_but_not_counted() {
     assert_eq!(rating["games"], 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_hundred_duels_at_once_all_finish_consistently_with_every_answer_stored() {
-    let server = server(|_| {}).await;
+async fn two_hundred_duels_at_once_all_finish_consistently_with_every_answer_stored(
+    backend: Backend,
+) {
+    let Some(env) = server(
+        backend,
+        "two_hundred_duels_at_once_all_finish_consistently_with_every_answer_stored",
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
     let mut members = Vec::new();
     for i in 0..400 {
         members.push(server.member(&format!("玩家{i}")).await);
@@ -754,3 +879,39 @@ async fn two_hundred_duels_at_once_all_finish_consistently_with_every_answer_sto
         2000
     );
 }
+
+/// Every duel test runs on the embedded default and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    two_members_meet_in_the_queue_and_play_a_full_duel,
+    a_friend_joins_a_room_by_its_code,
+    an_unused_room_code_expires,
+    a_lone_player_is_offered_a_labelled_bot_that_moves_no_rating,
+    a_player_who_drops_mid_question_resumes_with_nothing_lost,
+    a_player_gone_past_the_grace_period_forfeits,
+    leaving_before_any_answer_aborts_without_a_result,
+    a_forfeited_player_is_told_so_and_others_matches_are_untouched,
+    both_players_asking_for_a_rematch_start_a_new_match,
+    duels_past_the_daily_cap_are_played_but_not_counted,
+    two_hundred_duels_at_once_all_finish_consistently_with_every_answer_stored,
+);
