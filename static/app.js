@@ -2,9 +2,10 @@
 import { t, getLang, setLang } from './i18n.js';
 import { h, toast } from './js/dom.js';
 import { get, ApiError } from './js/api.js';
-import { store, go } from './js/state.js';
+import { store, go, rememberNext } from './js/state.js';
 import { renderPlay, renderSetup, leavePlay, inPlay } from './js/play.js';
 import { renderSignin, renderHome, renderNotebook, renderLeaderboard, renderStats } from './js/screens.js';
+import { renderLobby, renderQueue, renderRoom, renderJoin, renderMatch, leaveDuel, inDuel } from './js/duel.js';
 
 const ROUTES = {
   signin: { auth: false, render: renderSignin, title: 'signin.title' },
@@ -15,7 +16,15 @@ const ROUTES = {
   notebook: { auth: true, render: renderNotebook, title: 'nb.title' },
   leaderboard: { auth: true, render: renderLeaderboard, title: 'lb.title' },
   stats: { auth: true, render: renderStats, title: 'st.title' },
+  duel: { auth: true, render: renderLobby, title: 'duel.title' },
+  'duel/queue': { auth: true, render: renderQueue, title: 'duel.queue.title' },
+  'duel/room': { auth: true, render: renderRoom, title: 'duel.room.title' },
+  'duel/match': { auth: true, render: renderMatch, title: 'duel.title' },
+  // #/room/CODE: the link of a friend room (see resolve()).
+  room: { auth: true, render: (ctx) => renderJoin(ctx.param), title: 'duel.join.title' },
 };
+
+const isDuelRoute = (name) => name === 'duel' || (name || '').startsWith('duel/') || name === 'room';
 
 let token = 0;
 function makeCtx(extra = {}) {
@@ -25,25 +34,41 @@ function makeCtx(extra = {}) {
 
 let prevRoute = null;
 
+/** The route of the current hash: {name, param, hash} or null. */
+function resolve() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  if (ROUTES[raw] && raw !== 'room') return { name: raw, param: null, hash: `#/${raw}` };
+  const m = raw.match(/^room\/([A-Za-z0-9]{1,16})$/);
+  if (m) return { name: 'room', param: m[1], hash: `#/room/${m[1]}` };
+  return null;
+}
+
 function routeName() {
-  const name = location.hash.replace(/^#\/?/, '');
-  return ROUTES[name] ? name : null;
+  const r = resolve();
+  return r ? r.name : null;
 }
 
 function render() {
-  let name = routeName();
-  if (!name) name = store.me ? 'home' : 'signin';
+  let r = resolve();
+  if (!r) r = { name: store.me ? 'home' : 'signin', param: null };
+  let { name } = r;
   const route = ROUTES[name];
-  if (route.auth && !store.me) { name = 'signin'; }
+  if (route.auth && !store.me) {
+    // A room link opened before signing in: continue to the room afterwards.
+    if (name === 'room') rememberNext(r.hash);
+    name = 'signin';
+  }
   if (name === 'signin' && store.me) { name = 'home'; }
-  if (`#/${name}` !== location.hash) {
-    history.replaceState(null, '', `#/${name}`);
+  const hash = name === r.name && r.hash ? r.hash : `#/${name}`;
+  if (hash !== location.hash) {
+    history.replaceState(null, '', hash);
   }
   if (prevRoute === 'play' && name !== 'play' && inPlay()) leavePlay();
+  if (isDuelRoute(prevRoute) && !isDuelRoute(name) && inDuel()) leaveDuel();
   prevRoute = name;
   document.title = name === 'signin' || name === 'home' ? t('app.title') : `${t(ROUTES[name].title)} · ${t('app.title')}`;
   renderHeader();
-  ROUTES[name].render(makeCtx());
+  ROUTES[name].render(makeCtx({ param: name === r.name ? r.param : null }));
 }
 
 function renderHeader() {

@@ -880,6 +880,49 @@ async fn two_hundred_duels_at_once_all_finish_consistently_with_every_answer_sto
     );
 }
 
+async fn a_shutdown_mid_duel_ends_it_and_keeps_every_answer(backend: Backend) {
+    let Some(mut env) = server(
+        backend,
+        "a_shutdown_mid_duel_ends_it_and_keeps_every_answer",
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    let (a, b) = (env.server.member("甲").await, env.server.member("乙").await);
+    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
+    queue(&mut ca).await;
+    queue(&mut cb).await;
+    let (match_id, _, _) = expect_started(&mut ca).await;
+    let q = open_question(&mut ca, &match_id).await;
+    ca.send(&ClientMsg::MatchAnswer {
+        match_id: match_id.clone(),
+        seq: 1,
+        choice: right_choice(&env.server.bank, &q),
+    })
+    .await;
+    ca.until_event(|b| matches!(b, MatchBody::MatchAnswered { .. }).then_some(()))
+        .await;
+    env.server.stop().await;
+    // The sockets were told why they closed.
+    let (code, _) = ca.closed().await;
+    assert!(code == 1001, "close code {code}");
+    let stored = env
+        .server
+        .app()
+        .stores
+        .matches
+        .stored_match(match_id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the match was written before the server stopped");
+    assert_eq!(stored.outcome.as_deref(), Some("aborted"));
+    let answers = env.server.stored_answers(&match_id).await;
+    assert!(answers.iter().any(|x| x.member_id == a.id && x.correct));
+    drop(cb);
+}
+
 /// Every duel test runs on the embedded default and on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -903,6 +946,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    a_shutdown_mid_duel_ends_it_and_keeps_every_answer,
     two_members_meet_in_the_queue_and_play_a_full_duel,
     a_friend_joins_a_room_by_its_code,
     an_unused_room_code_expires,

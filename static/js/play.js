@@ -5,6 +5,7 @@ import { h, mount, toast, announce } from './dom.js';
 import { get, ApiError } from './api.js';
 import { store, go, historyName, loadHistories, HISTORY_IDS, LETTERS } from './state.js';
 import { Conn } from './socket.js';
+import { loadMedia, discardMedia as discardMediaHandle, pauseMedia, mediaFigure, updateMediaStatus } from './media.js';
 
 const MEDIA_FALLBACK_MS = 8000;   // send media_ready at the latest after this
 const CLOCK_FALLBACK_MS = 3000;   // start our bar if clock_started does not come
@@ -185,7 +186,7 @@ function onResult(msg) {
   if (!P.q || msg.seq !== P.q.seq) return;
   stopTicker();
   clearTimeout(P.clockFallback);
-  if (P.media && P.media.el && typeof P.media.el.pause === 'function') P.media.el.pause();
+  pauseMedia(P.media);
   P.result = msg;
   P.points = msg.total_points;
   P.streak = msg.streak;
@@ -231,52 +232,16 @@ function onError(msg) {
 // ---- media --------------------------------------------------------------------------
 
 function createMedia(m) {
-  let el;
-  const done = (ok) => {
-    if (!P.media || P.media.el !== el) return;
-    if (P.media.state === 'failed' && ok) { P.media.state = 'ready'; updateMediaUI(); return; } // loaded late
-    if (P.media.state !== 'loading') return;
-    P.media.state = ok ? 'ready' : 'failed';
-    clearTimeout(P.media.timer);
-    sendMediaReady();
-  };
-  if (m.kind === 'image') {
-    el = h('img', { class: 'media-img', alt: m.alt || m.caption || t('play.media.image'), decoding: 'async' });
-    el.addEventListener('load', () => done(true));
-    el.addEventListener('error', () => done(false));
-  } else if (m.kind === 'audio' || m.kind === 'video') {
-    el = document.createElement(m.kind);
-    el.controls = true;
-    el.preload = 'auto';
-    if (m.kind === 'video') {
-      el.setAttribute('playsinline', '');
-      el.className = 'media-video';
-      if (m.alt) el.setAttribute('aria-label', m.alt);
-    } else {
-      el.className = 'media-audio';
-      el.setAttribute('aria-label', m.caption || t('play.media.transcript'));
-    }
-    for (const ev of ['canplaythrough', 'loadeddata']) el.addEventListener(ev, () => done(true));
-    el.addEventListener('error', () => done(false));
-  } else {
-    el = null;
-  }
-  P.media = { el, state: 'loading', timer: null, info: m };
-  if (!el) { P.media.state = 'failed'; sendMediaReady(); return; }
-  P.media.timer = setTimeout(() => done(false), MEDIA_FALLBACK_MS);
-  el.src = m.url;
-  if (m.kind !== 'image') el.load();
+  const handle = loadMedia(m, {
+    fallbackMs: MEDIA_FALLBACK_MS,
+    onSettle: () => { if (P.media === handle) sendMediaReady(); },
+    onLate: () => { if (P.media === handle) updateMediaUI(); },
+  });
+  P.media = handle;
 }
 
 function discardMedia() {
-  if (!P.media) return;
-  clearTimeout(P.media.timer);
-  const el = P.media.el;
-  if (el && typeof el.pause === 'function') {
-    el.pause();
-    el.removeAttribute('src');
-    try { el.load(); } catch { /* ignore */ }
-  }
+  discardMediaHandle(P.media);
   P.media = null;
 }
 
@@ -370,11 +335,8 @@ function refreshOptions() {
 }
 
 function updateMediaUI() {
-  if (!ui.mediaStatus || !P.media) return;
-  const s = P.media.state;
-  ui.mediaStatus.textContent = s === 'loading' ? t('play.media.loading') : s === 'failed' ? t('play.media.failed') : '';
-  ui.mediaStatus.hidden = s === 'ready';
-  if (ui.mediaBox) ui.mediaBox.classList.toggle('is-loading', s === 'loading');
+  if (!P.media) return;
+  updateMediaStatus(P.media, ui);
   if (ui.secs && !P.clock) ui.secs.textContent = t('play.waiting_clock');
 }
 
@@ -423,19 +385,8 @@ function quit() {
   P.conn.send({ type: 'finish' });
 }
 
-function mediaView(m) {
-  if (!P.media) return null;
-  const box = h('figure', { class: `media media--${m.kind}` });
-  ui.mediaBox = box;
-  if (P.media.el) box.append(P.media.el);
-  ui.mediaStatus = h('p', { class: 'media-status', role: 'status' });
-  box.append(ui.mediaStatus);
-  if (m.caption) box.append(h('figcaption', { class: 'media-caption', lang: 'zh-CN' }, m.caption));
-  if (m.alt) {
-    const label = m.kind === 'audio' ? t('play.media.transcript') : t('play.media.description');
-    box.append(h('details', { class: 'media-alt' }, h('summary', null, label), h('p', { lang: 'zh-CN' }, m.alt)));
-  }
-  return box;
+function mediaView() {
+  return P.media ? mediaFigure(P.media, ui) : null;
 }
 
 function questionView() {
@@ -495,7 +446,7 @@ function questionView() {
   const view = h('section', { class: 'screen play', testid: 'play' },
     top,
     ui.timer,
-    q.media ? mediaView(q.media) : null,
+    q.media ? mediaView() : null,
     h('div', { class: 'prompt-head' }, kind, P.set && P.set.relaxed ? h('span', { class: 'relaxed-badge' }, t('setup.relaxed')) : null),
     prompt,
     multiple && !r ? h('p', { class: 'hint' }, t('play.multiple.hint')) : null,

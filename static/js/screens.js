@@ -2,7 +2,7 @@
 import { t, num, getLang } from '../i18n.js';
 import { h, mount, toast, fill } from './dom.js';
 import { api, get, ApiError } from './api.js';
-import { store, go, historyName, loadHistories, HISTORY_IDS, LETTERS } from './state.js';
+import { store, go, historyName, loadHistories, HISTORY_IDS, LETTERS, peekNext, takeNext } from './state.js';
 import { backBar, startReview } from './play.js';
 
 /** Handle a failed REST call: 401 goes to sign-in, anything else is shown. */
@@ -46,7 +46,7 @@ export async function renderSignin(ctx) {
     try {
       const res = await api('POST', '/api/session', { nickname: nick, district: district.value });
       store.me = res.member;
-      go('#/home');
+      go(takeNext() || '#/home');
     } catch (err) {
       error.textContent = err.message;
       submit.disabled = false;
@@ -56,6 +56,7 @@ export async function renderSignin(ctx) {
   } },
   h('h2', null, t('signin.title')),
   h('p', { class: 'muted' }, t('signin.intro')),
+  roomNotice(),
   h('div', { class: 'field' },
     h('label', { for: 'signin-nickname' }, t('signin.nickname')),
     nickname,
@@ -84,6 +85,13 @@ export async function renderSignin(ctx) {
     fill(district, h('option', { value: '' }, '—'));
     error.textContent = err.message;
   }
+}
+
+/** On sign-in after opening a room link: say where the player goes next. */
+function roomNotice() {
+  const next = peekNext();
+  const m = next && next.match(/^#\/room\/([A-Za-z0-9]+)$/);
+  return m ? h('p', { class: 'notice', testid: 'signin-room-notice' }, t('signin.then_room', { code: m[1].toUpperCase() })) : null;
 }
 
 // ---- home -----------------------------------------------------------------------------
@@ -119,7 +127,7 @@ export function renderHome(ctx) {
       card('mode-notebook', '错', t('mode.notebook'), t('mode.notebook.desc'), () => go('#/notebook'), dueSlot),
       card('mode-leaderboard', '榜', t('mode.leaderboard'), t('mode.leaderboard.desc'), () => go('#/leaderboard')),
       card('mode-stats', '绩', t('mode.stats'), t('mode.stats.desc'), () => go('#/stats')),
-      soon('mode-duel', '双', t('mode.duel')),
+      card('mode-duel', '双', t('mode.duel'), t('mode.duel.desc'), () => go('#/duel')),
       soon('mode-district', '区', t('mode.district')),
       soon('mode-ladder', '争', t('mode.ladder'))),
     h('p', { class: 'signout' },

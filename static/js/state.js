@@ -26,3 +26,23 @@ export async function loadHistories() {
 }
 
 export const LETTERS = 'ABCDEFGH';
+
+// Where to go after signing in (a room link opened while signed out).
+const NEXT_KEY = 'dati.next';
+
+export function rememberNext(hash) {
+  try { sessionStorage.setItem(NEXT_KEY, hash); } catch { /* storage disabled */ }
+}
+
+export function peekNext() {
+  try {
+    const v = sessionStorage.getItem(NEXT_KEY);
+    return v && v.startsWith('#/') ? v : null;
+  } catch { return null; }
+}
+
+export function takeNext() {
+  const v = peekNext();
+  try { sessionStorage.removeItem(NEXT_KEY); } catch { /* ignore */ }
+  return v;
+}
