@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::domain::member::DEFAULT_DISTRICTS;
-use crate::ws::protocol::{ClientMsg, NextView, ServerMsg, SetMode};
+use crate::ws::protocol::{ClientMsg, MatchBody, NextView, ServerMsg, SetMode};
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -40,6 +40,18 @@ pub struct LoadConfig {
     pub think: Duration,
     /// The server's pid, to sample its CPU and memory.
     pub server_pid: Option<u32>,
+    pub scenario: Scenario,
+}
+
+/// What the simulated members play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    /// Practice sets of 20 questions, one after another.
+    Solo,
+    /// Duels from the queue, one after another. The acknowledgement of an
+    /// answer is the `match_answered` for the player's own seat.
+    Duel,
 }
 
 #[derive(Default)]
@@ -80,6 +92,7 @@ pub struct ServerSample {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    pub scenario: Scenario,
     pub players: usize,
     pub duration_s: f64,
     pub joined: u64,
@@ -104,6 +117,7 @@ pub struct Report {
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "scenario           {:>10?}", self.scenario)?;
         writeln!(f, "players            {:>10}", self.players)?;
         writeln!(f, "run time           {:>10.1} s", self.duration_s)?;
         writeln!(
@@ -114,7 +128,7 @@ impl std::fmt::Display for Report {
         writeln!(f, "peak connections   {:>10}", self.peak_connections)?;
         writeln!(
             f,
-            "sets started       {:>10}   ({:.1}/s)",
+            "sets/matches       {:>10}   ({:.1}/s)",
             self.sets_started, self.sets_per_s
         )?;
         writeln!(
@@ -172,6 +186,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
             ws_url: ws_url.clone(),
             think: config.think,
             counters: counters.clone(),
+            scenario: config.scenario,
         };
         let start_at = started + spacing * i as u32;
         let stop_at = start_at + config.duration;
@@ -217,6 +232,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
     let sets = counters.sets_started.load(Ordering::Relaxed);
     let errors = counters.errors.lock().expect("errors lock").clone();
     Ok(Report {
+        scenario: config.scenario,
         players: config.players,
         duration_s: elapsed,
         joined,
@@ -245,6 +261,7 @@ struct Player {
     ws_url: String,
     think: Duration,
     counters: Arc<Counters>,
+    scenario: Scenario,
 }
 
 impl Player {
@@ -285,7 +302,10 @@ impl Player {
         self.counters.joined.fetch_add(1, Ordering::Relaxed);
         let open = self.counters.open.fetch_add(1, Ordering::Relaxed) + 1;
         self.counters.peak_open.fetch_max(open, Ordering::Relaxed);
-        let result = self.sets(&mut ws, stop_at).await;
+        let result = match self.scenario {
+            Scenario::Solo => self.sets(&mut ws, stop_at).await,
+            Scenario::Duel => self.duels(&mut ws, stop_at).await,
+        };
         self.counters.open.fetch_sub(1, Ordering::Relaxed);
         let _ = ws.close(None).await;
         result
@@ -387,6 +407,117 @@ impl Player {
                         .error(format!("error_{}", code.unwrap_or_default()));
                 }
                 // Solo practice never sees duel messages.
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Player {
+    /// Queues for duels and plays them until `stop_at`.
+    async fn duels<S>(&self, ws: &mut S, stop_at: Instant) -> Result<(), String>
+    where
+        S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+            + SinkExt<Message>
+            + Unpin,
+    {
+        let send = |msg: &ClientMsg| {
+            Message::Text(
+                serde_json::to_string(msg)
+                    .expect("client messages serialize")
+                    .into(),
+            )
+        };
+        let queue = ClientMsg::DuelQueue { relaxed: false };
+        ws.send(send(&queue)).await.map_err(|_| "send_failed")?;
+        let mut in_match = false;
+        let mut seat: Option<u8> = None;
+        let mut sent_at: Option<Instant> = None;
+        loop {
+            // Waiting in the queue past the end: leave it and stop.
+            let limit = if in_match {
+                stop_at + Duration::from_secs(60)
+            } else {
+                stop_at
+            };
+            let frame = match tokio::time::timeout_at(limit, ws.next()).await {
+                Ok(Some(Ok(frame))) => frame,
+                Ok(Some(Err(_))) | Ok(None) => return Err("connection_lost".into()),
+                Err(_) if !in_match => {
+                    let _ = ws.send(send(&ClientMsg::DuelCancel)).await;
+                    return Ok(());
+                }
+                Err(_) => return Err("server_silent".into()),
+            };
+            let Message::Text(text) = frame else {
+                if let Message::Close(frame) = frame {
+                    return Err(format!(
+                        "closed_{}",
+                        frame.map_or(1005, |f| u16::from(f.code))
+                    ));
+                }
+                continue;
+            };
+            let msg: ServerMsg =
+                serde_json::from_str(text.as_str()).map_err(|_| "unparseable_message")?;
+            let ServerMsg::Match(event) = msg else {
+                if let ServerMsg::Error { code, .. } = msg {
+                    let code = serde_json::to_value(code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from));
+                    self.counters
+                        .error(format!("error_{}", code.unwrap_or_default()));
+                }
+                continue;
+            };
+            match event.body {
+                MatchBody::MatchStarted(started) => {
+                    in_match = true;
+                    seat = Some(started.seat);
+                    self.counters.sets_started.fetch_add(1, Ordering::Relaxed);
+                }
+                MatchBody::MatchQuestion {
+                    seq,
+                    waits_for_media,
+                    question,
+                    ..
+                } => {
+                    if waits_for_media {
+                        let ready = ClientMsg::MatchMediaReady {
+                            match_id: event.match_id.clone(),
+                            seq,
+                        };
+                        ws.send(send(&ready)).await.map_err(|_| "send_failed")?;
+                    }
+                    let think = self.think.mul_f64(rand::rng().random_range(0.5..1.5));
+                    tokio::time::sleep(think).await;
+                    let choice = if question.kind == "multiple" {
+                        vec![0, 1]
+                    } else {
+                        vec![0]
+                    };
+                    sent_at = Some(Instant::now());
+                    let answer = ClientMsg::MatchAnswer {
+                        match_id: event.match_id,
+                        seq,
+                        choice,
+                    };
+                    ws.send(send(&answer)).await.map_err(|_| "send_failed")?;
+                }
+                MatchBody::MatchAnswered { seat: s, .. } if Some(s) == seat => {
+                    if let Some(sent) = sent_at.take() {
+                        self.counters.record_ack(sent.elapsed());
+                        self.counters.answers.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                MatchBody::MatchOver(_) => {
+                    in_match = false;
+                    seat = None;
+                    if Instant::now() >= stop_at {
+                        return Ok(());
+                    }
+                    ws.send(send(&queue)).await.map_err(|_| "send_failed")?;
+                }
                 _ => {}
             }
         }

@@ -52,6 +52,9 @@ struct LoadArgs {
     /// The server's pid, to sample its CPU time and memory from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// What the simulated members play.
+    #[arg(long, value_enum, default_value = "solo")]
+    scenario: dati::load::Scenario,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -213,6 +216,7 @@ fn load(args: LoadArgs) -> ExitCode {
         duration: std::time::Duration::from_secs(args.duration),
         think: std::time::Duration::from_millis(args.think_ms),
         server_pid: args.server_pid,
+        scenario: args.scenario,
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     match runtime.block_on(dati::load::run(config)) {

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
-use dati::load::{LoadConfig, run};
+use dati::load::{LoadConfig, Scenario, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_load_generator_plays_sets_and_reports_acknowledgement_latency() {
@@ -18,6 +18,7 @@ async fn the_load_generator_plays_sets_and_reports_acknowledgement_latency() {
         // Fast, but under the per-connection rate limit of 20 messages a second.
         think: Duration::from_millis(300),
         server_pid: Some(std::process::id()),
+        scenario: Scenario::Solo,
     })
     .await
     .unwrap();
@@ -45,8 +46,37 @@ async fn the_load_generator_refuses_a_server_that_is_not_there() {
         duration: Duration::from_secs(1),
         think: Duration::from_millis(10),
         server_pid: None,
+        scenario: Scenario::Solo,
     })
     .await
     .unwrap_err();
     assert!(err.to_string().contains("does not answer"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_generator_plays_duels_and_every_acknowledged_answer_is_stored() {
+    let server = TestServer::start_with(|c| {
+        c.duel.countdown = Duration::from_millis(100);
+        c.duel.reveal_pause = Duration::from_millis(100);
+    })
+    .await;
+    let report = run(LoadConfig {
+        target: server.url(""),
+        players: 6,
+        ramp_per_sec: 100.0,
+        duration: Duration::from_secs(3),
+        think: Duration::from_millis(200),
+        server_pid: Some(std::process::id()),
+        scenario: Scenario::Duel,
+    })
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(report.sets_started >= 6, "{report}");
+    assert!(report.answers >= 30, "{report}");
+    server.settle().await;
+    assert_eq!(
+        server.app().stores.answers.count_answers().await.unwrap() as u64,
+        report.answers
+    );
 }
