@@ -25,7 +25,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::domain::member::DEFAULT_DISTRICTS;
-use crate::ws::protocol::{ClientMsg, MatchBody, NextView, ServerMsg, SetMode};
+use crate::ws::protocol::{ClientMsg, ErrorCode, MatchBody, NextView, ServerMsg, SetMode};
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -73,6 +73,14 @@ impl Counters {
             .expect("errors lock")
             .entry(kind.into())
             .or_default() += 1;
+    }
+
+    /// A refusal from the server, counted by its code.
+    fn refused(&self, code: ErrorCode) {
+        let code = serde_json::to_value(code)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from));
+        self.error(format!("error_{}", code.unwrap_or_default()));
     }
 
     fn record_ack(&self, elapsed: Duration) {
@@ -317,13 +325,6 @@ impl Player {
             + SinkExt<Message>
             + Unpin,
     {
-        let send = |msg: &ClientMsg| {
-            Message::Text(
-                serde_json::to_string(msg)
-                    .expect("client messages serialize")
-                    .into(),
-            )
-        };
         let start = ClientMsg::Start {
             mode: SetMode::Practice,
             history: None,
@@ -331,26 +332,12 @@ impl Player {
             difficulty: None,
             relaxed: false,
         };
-        ws.send(send(&start)).await.map_err(|_| "send_failed")?;
+        ws.send(encode(&start)).await.map_err(|_| "send_failed")?;
         let mut sent_at: Option<Instant> = None;
         loop {
-            let frame =
-                match tokio::time::timeout_at(stop_at + Duration::from_secs(30), ws.next()).await {
-                    Ok(Some(Ok(frame))) => frame,
-                    Ok(Some(Err(_))) | Ok(None) => return Err("connection_lost".into()),
-                    Err(_) => return Err("server_silent".into()),
-                };
-            let Message::Text(text) = frame else {
-                if let Message::Close(frame) = frame {
-                    return Err(format!(
-                        "closed_{}",
-                        frame.map_or(1005, |f| u16::from(f.code))
-                    ));
-                }
-                continue;
+            let Some(msg) = next_message(ws, stop_at + Duration::from_secs(30)).await? else {
+                return Err("server_silent".into());
             };
-            let msg: ServerMsg =
-                serde_json::from_str(text.as_str()).map_err(|_| "unparseable_message")?;
             match msg {
                 ServerMsg::SetStarted { .. } => {
                     self.counters.sets_started.fetch_add(1, Ordering::Relaxed);
@@ -362,7 +349,7 @@ impl Player {
                     ..
                 } => {
                     if waits_for_media {
-                        ws.send(send(&ClientMsg::MediaReady { seq }))
+                        ws.send(encode(&ClientMsg::MediaReady { seq }))
                             .await
                             .map_err(|_| "send_failed")?;
                     }
@@ -374,7 +361,7 @@ impl Player {
                         vec![0]
                     };
                     sent_at = Some(Instant::now());
-                    ws.send(send(&ClientMsg::Answer { seq, choice }))
+                    ws.send(encode(&ClientMsg::Answer { seq, choice }))
                         .await
                         .map_err(|_| "send_failed")?;
                 }
@@ -384,11 +371,11 @@ impl Player {
                         self.counters.answers.fetch_add(1, Ordering::Relaxed);
                     }
                     if Instant::now() >= stop_at {
-                        ws.send(send(&ClientMsg::Finish))
+                        ws.send(encode(&ClientMsg::Finish))
                             .await
                             .map_err(|_| "send_failed")?;
                     } else if r.next == NextView::Next {
-                        ws.send(send(&ClientMsg::Next))
+                        ws.send(encode(&ClientMsg::Next))
                             .await
                             .map_err(|_| "send_failed")?;
                     }
@@ -397,15 +384,9 @@ impl Player {
                     if Instant::now() >= stop_at {
                         return Ok(());
                     }
-                    ws.send(send(&start)).await.map_err(|_| "send_failed")?;
+                    ws.send(encode(&start)).await.map_err(|_| "send_failed")?;
                 }
-                ServerMsg::Error { code, .. } => {
-                    let code = serde_json::to_value(code)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from));
-                    self.counters
-                        .error(format!("error_{}", code.unwrap_or_default()));
-                }
+                ServerMsg::Error { code, .. } => self.counters.refused(code),
                 // Solo practice never sees duel messages.
                 _ => {}
             }
@@ -421,15 +402,8 @@ impl Player {
             + SinkExt<Message>
             + Unpin,
     {
-        let send = |msg: &ClientMsg| {
-            Message::Text(
-                serde_json::to_string(msg)
-                    .expect("client messages serialize")
-                    .into(),
-            )
-        };
         let queue = ClientMsg::DuelQueue { relaxed: false };
-        ws.send(send(&queue)).await.map_err(|_| "send_failed")?;
+        ws.send(encode(&queue)).await.map_err(|_| "send_failed")?;
         let mut in_match = false;
         let mut seat: Option<u8> = None;
         let mut sent_at: Option<Instant> = None;
@@ -440,33 +414,17 @@ impl Player {
             } else {
                 stop_at
             };
-            let frame = match tokio::time::timeout_at(limit, ws.next()).await {
-                Ok(Some(Ok(frame))) => frame,
-                Ok(Some(Err(_))) | Ok(None) => return Err("connection_lost".into()),
-                Err(_) if !in_match => {
-                    let _ = ws.send(send(&ClientMsg::DuelCancel)).await;
+            let msg = match next_message(ws, limit).await? {
+                Some(msg) => msg,
+                None if !in_match => {
+                    let _ = ws.send(encode(&ClientMsg::DuelCancel)).await;
                     return Ok(());
                 }
-                Err(_) => return Err("server_silent".into()),
+                None => return Err("server_silent".into()),
             };
-            let Message::Text(text) = frame else {
-                if let Message::Close(frame) = frame {
-                    return Err(format!(
-                        "closed_{}",
-                        frame.map_or(1005, |f| u16::from(f.code))
-                    ));
-                }
-                continue;
-            };
-            let msg: ServerMsg =
-                serde_json::from_str(text.as_str()).map_err(|_| "unparseable_message")?;
             let ServerMsg::Match(event) = msg else {
                 if let ServerMsg::Error { code, .. } = msg {
-                    let code = serde_json::to_value(code)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from));
-                    self.counters
-                        .error(format!("error_{}", code.unwrap_or_default()));
+                    self.counters.refused(code);
                 }
                 continue;
             };
@@ -487,7 +445,7 @@ impl Player {
                             match_id: event.match_id.clone(),
                             seq,
                         };
-                        ws.send(send(&ready)).await.map_err(|_| "send_failed")?;
+                        ws.send(encode(&ready)).await.map_err(|_| "send_failed")?;
                     }
                     let think = self.think.mul_f64(rand::rng().random_range(0.5..1.5));
                     tokio::time::sleep(think).await;
@@ -502,7 +460,7 @@ impl Player {
                         seq,
                         choice,
                     };
-                    ws.send(send(&answer)).await.map_err(|_| "send_failed")?;
+                    ws.send(encode(&answer)).await.map_err(|_| "send_failed")?;
                 }
                 MatchBody::MatchAnswered { seat: s, .. } if Some(s) == seat => {
                     if let Some(sent) = sent_at.take() {
@@ -516,10 +474,46 @@ impl Player {
                     if Instant::now() >= stop_at {
                         return Ok(());
                     }
-                    ws.send(send(&queue)).await.map_err(|_| "send_failed")?;
+                    ws.send(encode(&queue)).await.map_err(|_| "send_failed")?;
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+fn encode(msg: &ClientMsg) -> Message {
+    Message::Text(
+        serde_json::to_string(msg)
+            .expect("client messages serialize")
+            .into(),
+    )
+}
+
+/// The next server message, or `None` if none came by `until`.
+async fn next_message<S>(ws: &mut S, until: Instant) -> Result<Option<ServerMsg>, String>
+where
+    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let frame = match tokio::time::timeout_at(until, ws.next()).await {
+            Ok(Some(Ok(frame))) => frame,
+            Ok(Some(Err(_))) | Ok(None) => return Err("connection_lost".into()),
+            Err(_) => return Ok(None),
+        };
+        match frame {
+            Message::Text(text) => {
+                return serde_json::from_str(text.as_str())
+                    .map(Some)
+                    .map_err(|_| "unparseable_message".into());
+            }
+            Message::Close(frame) => {
+                return Err(format!(
+                    "closed_{}",
+                    frame.map_or(1005, |f| u16::from(f.code))
+                ));
+            }
+            _ => continue,
         }
     }
 }

@@ -389,6 +389,15 @@ async fn open_question(c: &mut WsClient, match_id: &str) -> dati::ws::protocol::
     question
 }
 
+/// Reads until the match is over: the events on the way and the result.
+async fn until_over(c: &mut WsClient) -> (Vec<MatchEvent>, MatchOverView, u64) {
+    c.until_event(|b| match b {
+        MatchBody::MatchOver(o) => Some(o.clone()),
+        _ => None,
+    })
+    .await
+}
+
 /// Reads until question `seq` is shown, answering nothing.
 async fn until_question(c: &mut WsClient, seq: u32) -> u64 {
     let (_, _, version) = c
@@ -568,12 +577,7 @@ async fn a_player_gone_past_the_grace_period_forfeits(backend: Backend) {
     ca.until_event(|b| matches!(b, MatchBody::MatchAnswered { .. }).then_some(()))
         .await;
     drop(ca);
-    let (seen, over, _) = cb
-        .until_event(|b| match b {
-            MatchBody::MatchOver(o) => Some(o.clone()),
-            _ => None,
-        })
-        .await;
+    let (seen, over, _) = until_over(&mut cb).await;
     assert!(seen.iter().any(|e| matches!(
         e.body,
         MatchBody::MatchPresence {
@@ -627,23 +631,11 @@ async fn leaving_before_any_answer_aborts_without_a_result(backend: Backend) {
         match_id: match_id.clone(),
     })
     .await;
-    let over = ca
-        .until_event(|b| match b {
-            MatchBody::MatchOver(o) => Some(o.clone()),
-            _ => None,
-        })
-        .await
-        .1;
+    let over = until_over(&mut ca).await.1;
     assert_eq!(over.outcome, MatchOutcome::Aborted);
     assert_eq!(over.winner_seat, None);
     assert!(!over.rated);
-    let over_b = cb
-        .until_event(|b| match b {
-            MatchBody::MatchOver(o) => Some(o.clone()),
-            _ => None,
-        })
-        .await
-        .1;
+    let over_b = until_over(&mut cb).await.1;
     assert_eq!(over_b, over);
     // Both may queue again at once.
     queue(&mut ca).await;
@@ -723,13 +715,7 @@ async fn a_forfeited_player_is_told_so_and_others_matches_are_untouched(backend:
         match_id: ab.clone(),
     })
     .await;
-    let over = ca
-        .until_event(|b| match b {
-            MatchBody::MatchOver(o) => Some(o.clone()),
-            _ => None,
-        })
-        .await
-        .1;
+    let over = until_over(&mut ca).await.1;
     assert_eq!(over.outcome, MatchOutcome::Forfeit);
     // Anything A sends to that match now is refused with a reason.
     ca.send(&ClientMsg::MatchAnswer {
