@@ -5,7 +5,7 @@ import { get, ApiError } from './js/api.js';
 import { store, go, rememberNext } from './js/state.js';
 import { renderPlay, renderSetup, leavePlay, inPlay } from './js/play.js';
 import { renderSignin, renderHome, renderNotebook, renderLeaderboard, renderStats } from './js/screens.js';
-import { renderLobby, renderQueue, renderRoom, renderJoin, renderMatch, leaveDuel, inDuel } from './js/duel.js';
+import { renderLobby, renderQueue, renderRoom, renderJoin, renderMatch, leaveDuel, inDuel, confirmLeaveDuel } from './js/duel.js';
 
 const ROUTES = {
   signin: { auth: false, render: renderSignin, title: 'signin.title' },
@@ -64,7 +64,13 @@ function render() {
     history.replaceState(null, '', hash);
   }
   if (prevRoute === 'play' && name !== 'play' && inPlay()) leavePlay();
-  if (isDuelRoute(prevRoute) && !isDuelRoute(name) && inDuel()) leaveDuel();
+  if (isDuelRoute(prevRoute) && !isDuelRoute(name) && inDuel()) {
+    if (prevRoute === 'duel/match' && store.me && !confirmLeaveDuel()) {
+      history.replaceState(null, '', '#/duel/match'); // stay in the match
+      return;
+    }
+    leaveDuel();
+  }
   prevRoute = name;
   document.title = name === 'signin' || name === 'home' ? t('app.title') : `${t(ROUTES[name].title)} · ${t('app.title')}`;
   renderHeader();
