@@ -442,7 +442,7 @@ async fn a_player_who_drops_mid_question_resumes_with_nothing_lost(backend: Back
     drop(ca);
 
     // Back within the grace period: the hello names the match.
-    let mut ca = reconnect_expecting_match(&a, &match_id).await;
+    let mut ca = reconnect_expecting(&a, Some(&match_id)).await;
     ca.send(&ClientMsg::MatchResume {
         match_id: match_id.clone(),
         last_version: seen,
@@ -527,8 +527,8 @@ async fn a_player_who_drops_mid_question_resumes_with_nothing_lost(backend: Back
 }
 
 /// Opens a new connection for `member` and checks that its hello names
-/// the match still running.
-async fn reconnect_expecting_match(member: &common::TestMember, match_id: &str) -> WsClient {
+/// the match still running (or none).
+async fn reconnect_expecting(member: &common::TestMember, match_id: Option<&str>) -> WsClient {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = format!("ws://{}/ws", member.addr)
         .into_client_request()
@@ -540,9 +540,10 @@ async fn reconnect_expecting_match(member: &common::TestMember, match_id: &str) 
     let mut c = WsClient { socket };
     match c.recv().await {
         ServerMsg::Hello { active_match, .. } => {
-            let active = active_match.expect("hello names the running match");
-            assert_eq!(active.match_id, match_id);
-            assert_eq!(active.mode, "duel");
+            assert_eq!(active_match.as_ref().map(|m| m.match_id.as_str()), match_id);
+            if let Some(active) = active_match {
+                assert_eq!(active.mode, "duel");
+            }
         }
         other => panic!("expected hello, got {other:?}"),
     }
@@ -909,6 +910,39 @@ async fn a_shutdown_mid_duel_ends_it_and_keeps_every_answer(backend: Backend) {
     drop(cb);
 }
 
+async fn a_rematch_offer_ends_when_the_opponent_leaves(backend: Backend) {
+    let Some(env) = server(
+        backend,
+        "a_rematch_offer_ends_when_the_opponent_leaves",
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    let server = &env.server;
+    let (a, b) = (server.member("甲").await, server.member("乙").await);
+    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
+    queue(&mut ca).await;
+    queue(&mut cb).await;
+    let (pa, _) = tokio::join!(
+        play_match(&mut ca, &server.bank, Play::Right),
+        play_match(&mut cb, &server.bank, Play::Wrong)
+    );
+    ca.send(&ClientMsg::Rematch {
+        match_id: pa.match_id.clone(),
+    })
+    .await;
+    assert!(matches!(cb.recv().await, ServerMsg::RematchOffered { .. }));
+    drop(cb);
+    match ca.recv().await {
+        ServerMsg::RematchUnavailable { match_id } => assert_eq!(match_id, pa.match_id),
+        other => panic!("expected rematch_unavailable, got {other:?}"),
+    }
+    // B comes back: the finished match is not announced as running.
+    let _cb = reconnect_expecting(&b, None).await;
+}
+
 /// Every duel test runs on the embedded default and on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -932,6 +966,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    a_rematch_offer_ends_when_the_opponent_leaves,
     a_shutdown_mid_duel_ends_it_and_keeps_every_answer,
     two_members_meet_in_the_queue_and_play_a_full_duel,
     a_friend_joins_a_room_by_its_code,

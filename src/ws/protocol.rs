@@ -375,7 +375,9 @@ pub enum MatchBody {
     MatchSnapshot(Box<MatchSnapshotView>),
     /// Sent after replaying missed events on `match_resume`.
     MatchResumed {
-        /// Time left on the open question's clock, if one is running.
+        /// Time left in the current phase: the countdown, media loading,
+        /// the open question's clock or the pause after a reveal; `None`
+        /// once the match is over.
         remaining_ms: Option<u64>,
     },
 }
@@ -478,7 +480,10 @@ pub struct MatchSnapshotView {
     pub seq: u32,
     /// The current question as this player sees it.
     pub question: Option<QuestionView>,
-    /// Time left in the current phase.
+    /// The current question's whole time limit (`remaining_ms` is what is
+    /// left of it while the question is open).
+    pub time_limit_ms: Option<u64>,
+    /// Time left in the current phase (as in `match_resumed`).
     pub remaining_ms: Option<u64>,
     /// Seats that have answered the current question.
     pub answered: Vec<u8>,

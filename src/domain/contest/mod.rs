@@ -686,6 +686,12 @@ impl Contest {
     }
 
     fn forfeit(&mut self, seat: usize, now: Instant, events: &mut Vec<Event>) {
+        // Gone before anyone answered: no result, as if they had left.
+        if self.in_abort_window() {
+            self.phase = Phase::Over(Outcome::Aborted);
+            events.push(Event::Over(Outcome::Aborted));
+            return;
+        }
         self.seats[seat].forfeited = true;
         self.seats[seat].gone_since = None;
         events.push(Event::Forfeited { seat });

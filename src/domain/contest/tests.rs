@@ -291,6 +291,15 @@ fn a_player_gone_past_the_grace_period_forfeits() {
 }
 
 #[test]
+fn a_player_gone_before_anyone_answered_aborts_the_match() {
+    let (mut c, t) = duel(3, Instant::now());
+    c.disconnect(1, t + ms(100));
+    let events = c.advance(t + ms(100) + rules().grace);
+    assert_eq!(events.last(), Some(&Event::Over(Outcome::Aborted)));
+    assert_eq!(c.winner(), None);
+}
+
+#[test]
 fn a_race_goes_on_when_one_player_leaves() {
     let t0 = Instant::now();
     let race_rules = ContestRules {

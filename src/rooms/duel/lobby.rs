@@ -134,10 +134,29 @@ impl Lobby {
         Ok(vec![ServerMsg::DuelCancelled])
     }
 
-    pub fn connection_closed(&mut self, member_id: i64, conn: u64) {
+    /// A connection is gone: its queue entry and open room go with it, and
+    /// so do rematch offers involving the member, whose other players are
+    /// told at once (returned as messages to send).
+    pub fn connection_closed(&mut self, member_id: i64, conn: u64) -> Vec<(i64, ServerMsg)> {
         let gone = |e: &Entrant| e.member.id == member_id && e.conn == conn;
         self.queue.retain(|w| !gone(&w.entrant));
         self.rooms.retain(|_, r| r.used || !gone(&r.owner));
+        let mut notices = Vec::new();
+        self.rematches.retain(|match_id, o| {
+            if !o.members.contains(&Some(member_id)) {
+                return true;
+            }
+            for other in o.members.iter().flatten().filter(|&&m| m != member_id) {
+                notices.push((
+                    *other,
+                    ServerMsg::RematchUnavailable {
+                        match_id: match_id.to_string(),
+                    },
+                ));
+            }
+            false
+        });
+        notices
     }
 
     pub fn take_bot_offer(&mut self, member_id: i64) -> Result<Game, Refusal> {

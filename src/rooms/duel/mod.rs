@@ -269,10 +269,14 @@ impl Duels {
                 presence.remove(&conn.member.id);
             }
         }
-        self.lobby
+        let notices = self
+            .lobby
             .lock()
             .expect("lobby lock poisoned")
             .connection_closed(conn.member.id, conn.id);
+        for (member, msg) in notices {
+            self.send_to(member, room::to_text(&msg));
+        }
         if let Some((link, seat)) = &conn.link {
             let _ = link.cmds.try_send(MatchCmd::Detach {
                 seat: *seat,
@@ -281,13 +285,17 @@ impl Duels {
         }
     }
 
-    /// The match a member still has a seat in, for `hello`.
+    /// The running match a member still has a seat in, for `hello`. A
+    /// finished match lingers for late readers but is not announced.
     pub fn active_match(&self, member_id: i64) -> Option<ActiveMatchView> {
         let arena = self.arena.lock().expect("arena lock poisoned");
-        arena.get(&member_id).map(|(link, _)| ActiveMatchView {
-            match_id: link.match_id.to_string(),
-            mode: "duel".into(),
-        })
+        arena
+            .get(&member_id)
+            .filter(|(link, _)| !link.is_over())
+            .map(|(link, _)| ActiveMatchView {
+                match_id: link.match_id.to_string(),
+                mode: "duel".into(),
+            })
     }
 
     /// Whether the member is queued, has a room open or plays a match.

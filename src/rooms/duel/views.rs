@@ -115,6 +115,9 @@ pub fn snapshot(
         question: contest
             .question(seq)
             .map(|q| question_view(q, contest.order(viewer, seq))),
+        time_limit_ms: contest
+            .question(seq)
+            .map(|q| q.time_limit.as_millis() as u64),
         remaining_ms,
         answered: seats
             .clone()
