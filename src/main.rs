@@ -30,6 +30,70 @@ enum Command {
     Bank(BankCommand),
     /// Drive a running server with simulated players and report latency.
     Load(LoadArgs),
+    /// Manage organizer accounts for the /admin console.
+    #[command(subcommand)]
+    Organizer(OrganizerCommand),
+    /// Work with the leaderboards.
+    #[command(subcommand)]
+    Leaderboard(LeaderboardCommand),
+    /// Fill a database with members and plausible answers (benchmarks,
+    /// demos). Never point it at a database members really use.
+    Seed(SeedArgs),
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    #[arg(long, default_value_t = 20_000)]
+    members: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    answers: usize,
+    /// Spread the answers over this many days up to now.
+    #[arg(long, default_value_t = 90)]
+    days: i64,
+    /// The same seed makes the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, env = "DATI_BANK_DIR", default_value = "question_bank")]
+    bank_dir: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Subcommand)]
+enum LeaderboardCommand {
+    /// Recompute every board (current day, week and all time) from the
+    /// database into Redis. Servers rebuild at start by themselves; this is
+    /// for after Redis lost data, or to check the boards against SQL.
+    Rebuild {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// `redis://…`: the boards to rebuild.
+        #[arg(long, env = "REDIS_URL")]
+        redis_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrganizerCommand {
+    /// Create an organizer, or set a new password for an existing one. The
+    /// password is asked for twice on a terminal, or read as one line from
+    /// standard input when it is not a terminal.
+    Add {
+        /// The name to sign in with.
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// Where the data lives, as `serve` finds it.
+#[derive(Args)]
+struct DatabaseArgs {
+    #[arg(long, env = "DATI_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; unset for SQLite in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -62,10 +126,17 @@ struct LoadArgs {
 
 #[derive(Subcommand)]
 enum BankCommand {
-    /// Validate every question; list all problems and exit non-zero if any.
+    /// Validate every question and report the bank's coverage; exit
+    /// non-zero on any problem or when coverage falls below the targets
+    /// (100 questions per history, each difficulty ≥ 10 % of its history,
+    /// 40 media questions: 15 image, 10 audio, 10 video).
     Check {
         #[arg(long, env = "DATI_BANK_DIR", default_value = "question_bank")]
         bank_dir: PathBuf,
+        /// Check the questions only, not the coverage targets (for small
+        /// banks of one's own).
+        #[arg(long)]
+        no_coverage_targets: bool,
     },
 }
 
@@ -80,7 +151,7 @@ struct ServeArgs {
     /// `postgres://…` for PostgreSQL; unset for SQLite in the data dir.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
-    /// `redis://…`; reserved for the Redis leaderboard (not used yet).
+    /// `redis://…` for the leaderboards in Redis; unset for the in-process ones.
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
     /// The question bank folder.
@@ -118,6 +189,10 @@ struct ServeArgs {
     /// Seconds a player who dropped out of a match keeps the seat.
     #[arg(long, env = "DATI_GRACE", default_value_t = 30)]
     grace: u64,
+    /// The secret the union's app signs sign-in tokens with (HS256, at least
+    /// 32 bytes); app sign-in is off when unset. See docs/app-integration.md.
+    #[arg(long, env = "DATI_APP_SECRET", hide_env_values = true, value_parser = app_secret)]
+    app_secret: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -136,20 +211,215 @@ fn main() -> ExitCode {
         }
     });
     match command {
-        Command::Bank(BankCommand::Check { bank_dir }) => bank_check(&bank_dir),
+        Command::Bank(BankCommand::Check {
+            bank_dir,
+            no_coverage_targets,
+        }) => bank_check(&bank_dir, !no_coverage_targets),
         Command::Serve(args) => serve(args),
         Command::Load(args) => load(args),
+        Command::Organizer(OrganizerCommand::Add { name, database }) => {
+            organizer_add(&name, database)
+        }
+        Command::Seed(args) => seed(args),
+        Command::Leaderboard(LeaderboardCommand::Rebuild {
+            database,
+            redis_url,
+        }) => leaderboard_rebuild(database, redis_url),
     }
 }
 
-fn bank_check(dir: &std::path::Path) -> ExitCode {
+fn seed(args: SeedArgs) -> ExitCode {
+    let bank = match Bank::load(&args.bank_dir) {
+        Ok(bank) => bank,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let total = args.answers;
+    let result = runtime.block_on(async {
+        std::fs::create_dir_all(&args.database.data_dir)?;
+        let url = args.database.database_url.filter(|u| !u.is_empty());
+        let stores = dati::store::sql::open(url.as_deref(), &args.database.data_dir).await?;
+        let config = dati::seed::SeedConfig {
+            members: args.members,
+            answers: args.answers,
+            days: args.days,
+            now_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+            seed: args.seed,
+        };
+        let step = (total / 20).max(1);
+        dati::seed::run(&stores, &bank, &config, |done| {
+            if done % step < dati::store::writer::MAX_BATCH || done == total {
+                eprint!(
+                    "\r{done} / {total} answers ({:.0} %)",
+                    done as f64 * 100.0 / total.max(1) as f64
+                );
+            }
+        })
+        .await
+    });
+    eprintln!();
+    match result {
+        Ok(report) => {
+            println!(
+                "seeded {} members and {} answers in {:.1} s ({:.0} answers/s)",
+                report.members,
+                report.answers,
+                report.elapsed.as_secs_f64(),
+                report.answers as f64 / report.elapsed.as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("dati seed failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn organizer_add(name: &str, database: DatabaseArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
+        eprintln!("the name must be 1–40 characters without control characters");
+        return ExitCode::FAILURE;
+    }
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("password for {name}: "));
+        let again = rpassword::prompt_password("again: ");
+        match (first, again) {
+            (Ok(a), Ok(b)) if a == b => a,
+            (Ok(_), Ok(_)) => {
+                eprintln!("the two passwords differ; nothing changed");
+                return ExitCode::FAILURE;
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("cannot read the password: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        let mut line = String::new();
+        if let Err(e) = std::io::stdin().read_line(&mut line) {
+            eprintln!("cannot read the password from standard input: {e}");
+            return ExitCode::FAILURE;
+        }
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.chars().count() < dati::http::admin::MIN_PASSWORD_CHARS {
+        eprintln!(
+            "the password must have at least {} characters",
+            dati::http::admin::MIN_PASSWORD_CHARS
+        );
+        return ExitCode::FAILURE;
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let result = runtime.block_on(async {
+        std::fs::create_dir_all(&database.data_dir)?;
+        let url = database.database_url.filter(|u| !u.is_empty());
+        let stores = dati::store::sql::open(url.as_deref(), &database.data_dir).await?;
+        let hash = dati::http::admin::hash_password(&password)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        anyhow::Ok(stores.organizers.put_organizer(name, &hash, now).await?)
+    });
+    match result {
+        Ok((organizer, true)) => {
+            println!("organizer {} created (id {})", organizer.name, organizer.id);
+            ExitCode::SUCCESS
+        }
+        Ok((organizer, false)) => {
+            println!("organizer {}: password changed", organizer.name);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("dati organizer add failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An HS256 key must be at least as long as the hash (RFC 7518 §3.2).
+fn app_secret(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.len() < 32 {
+        return Err(
+            "the app secret must be at least 32 bytes (or empty to turn app sign-in off)".into(),
+        );
+    }
+    Ok(s.to_owned())
+}
+
+fn leaderboard_rebuild(database: DatabaseArgs, redis_url: Option<String>) -> ExitCode {
+    use dati::store::leaderboard::{DEFAULT_PREFIX, RedisLeaderboard, rebuild};
+    let Some(redis_url) = redis_url.filter(|u| !u.is_empty()) else {
+        println!(
+            "REDIS_URL is unset: the in-process leaderboard is rebuilt from the database at every start; nothing to do"
+        );
+        return ExitCode::SUCCESS;
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let result = runtime.block_on(async {
+        std::fs::create_dir_all(&database.data_dir)?;
+        let url = database.database_url.filter(|u| !u.is_empty());
+        let stores = dati::store::sql::open(url.as_deref(), &database.data_dir).await?;
+        let board = RedisLeaderboard::connect(&redis_url, DEFAULT_PREFIX)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot connect to Redis (REDIS_URL): {e}"))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        anyhow::Ok(rebuild::rebuild(&stores, &board, now).await?)
+    });
+    match result {
+        Ok(snapshot) => {
+            println!(
+                "rebuilt {} buckets ({} standings) from the database",
+                snapshot.buckets.len(),
+                snapshot.standings()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("dati leaderboard rebuild failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bank_check(dir: &std::path::Path, targets: bool) -> ExitCode {
     match Bank::load(dir) {
         Ok(bank) => {
             // A closed pipe (`| head`) is not an error worth a panic.
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}: no problems found", dir.display());
-            let _ = writeln!(out, "{}", bank.coverage());
-            ExitCode::SUCCESS
+            let coverage = bank.coverage();
+            let _ = writeln!(out, "{coverage}");
+            let _ = writeln!(
+                out,
+                "difficulty shares per history:\n{}",
+                coverage.difficulty_shares()
+            );
+            if !targets {
+                return ExitCode::SUCCESS;
+            }
+            let short = coverage.shortfalls(&dati::bank::CoverageTargets::default());
+            if short.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "coverage targets met: ≥ 100 questions per history, every difficulty ≥ 10 % of its history, ≥ 40 media (15 image, 10 audio, 10 video)"
+                );
+                ExitCode::SUCCESS
+            } else {
+                for s in short {
+                    eprintln!("coverage: {s}");
+                }
+                ExitCode::FAILURE
+            }
         }
         Err(errors) => {
             eprint!("{errors}");
@@ -183,6 +453,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             grace: std::time::Duration::from_secs(args.grace),
             ..Default::default()
         },
+        app_secret: args.app_secret.filter(|s| !s.is_empty()),
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = runtime.block_on(async move {

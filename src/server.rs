@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bank::Bank;
+use crate::bank::{Bank, SharedBank};
 use crate::domain::bot::AnswerStats;
 use crate::domain::member::{DEFAULT_DISTRICTS, WordList};
 use crate::http;
@@ -22,7 +22,10 @@ use crate::rooms::duel::{DuelConfig, DuelDeps, Duels, QuestionStats};
 use crate::rooms::ratings::QuestionRatings;
 use crate::rooms::solo::SoloShared;
 use crate::rooms::wall_ms;
-use crate::store::leaderboard::{Board, Leaderboard, MemoryLeaderboard, Period, ScoreEvent};
+use crate::store::leaderboard::{
+    BufferedLeaderboard, DEFAULT_BACKLOG, DEFAULT_PREFIX, Leaderboard, MemoryLeaderboard,
+    RedisLeaderboard, rebuild,
+};
 use crate::store::writer::{self, WriteQueue, WriterHandle};
 use crate::store::{Stores, sql};
 
@@ -39,7 +42,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `None`: SQLite in the data dir.
     pub database_url: Option<String>,
-    /// Reserved for the Redis leaderboard and scale-out.
+    /// `None`: the in-process leaderboard; else Redis sorted sets.
     pub redis_url: Option<String>,
     pub bank_dir: PathBuf,
     pub static_dir: PathBuf,
@@ -56,6 +59,9 @@ pub struct Config {
     pub rate_limit: RateLimit,
     pub queue_capacity: usize,
     pub duel: DuelConfig,
+    /// The secret the union's app signs sign-in tokens with (HS256);
+    /// `None` turns app sign-in off (docs/app-integration.md).
+    pub app_secret: Option<String>,
 }
 
 /// A per-connection message rate: sustained, plus a burst above it.
@@ -95,6 +101,7 @@ impl Config {
             rate_limit: RateLimit::default(),
             queue_capacity: writer::DEFAULT_CAPACITY,
             duel: DuelConfig::default(),
+            app_secret: None,
         }
     }
 }
@@ -102,13 +109,15 @@ impl Config {
 /// Shared state of a running server.
 pub struct App {
     pub config: Config,
-    pub bank: Arc<Bank>,
+    pub bank: Arc<SharedBank>,
     pub stores: Stores,
     pub leaderboard: Arc<dyn Leaderboard>,
     pub queue: WriteQueue,
     pub solo: Arc<SoloShared>,
     pub duels: Arc<Duels>,
     pub signer: SessionSigner,
+    /// Wrong organizer passwords, for pausing guessers.
+    pub admin_logins: crate::http::admin::LoginThrottle,
     pub banned_words: WordList,
     pub districts: Vec<String>,
     /// Cancelled when the server begins to shut down.
@@ -158,11 +167,11 @@ pub fn metrics_handle() -> PrometheusHandle {
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
-    let bank = Arc::new(Bank::load(&config.bank_dir)?);
+    let bank = Arc::new(SharedBank::new(Bank::load(&config.bank_dir)?));
     tracing::info!(
         "question bank {}: {}",
         config.bank_dir.display(),
-        bank.coverage()
+        bank.current().coverage()
     );
     let secret = match &config.secret {
         Some(s) => s.clone(),
@@ -178,7 +187,29 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let stores = sql::open(config.database_url.as_deref(), &config.data_dir)
         .await
         .context("cannot open the database")?;
-    let leaderboard: Arc<dyn Leaderboard> = Arc::new(MemoryLeaderboard::new());
+    let leaderboard: Arc<dyn Leaderboard> = match &config.redis_url {
+        Some(url) => {
+            let redis = RedisLeaderboard::connect(url, DEFAULT_PREFIX)
+                .await
+                .context("cannot connect to Redis (REDIS_URL)")?;
+            // While Redis is away, updates wait in memory; if too many pile
+            // up, or Redis comes back empty, the boards are rebuilt from SQL.
+            let sql_stores = stores.clone();
+            Arc::new(BufferedLeaderboard::new(
+                Arc::new(redis),
+                Arc::new(move || {
+                    let stores = sql_stores.clone();
+                    Box::pin(async move {
+                        rebuild::read(&stores, wall_ms())
+                            .await
+                            .map_err(|e| e.to_string())
+                    })
+                }),
+                DEFAULT_BACKLOG,
+            ))
+        }
+        None => Arc::new(MemoryLeaderboard::new()),
+    };
     // The writer replays writes spilled at the last shutdown as it starts;
     // boards and ratings are read after it, so they include those answers.
     let (queue, writer) = writer::spawn(
@@ -246,7 +277,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         },
     };
     let leaderboard_backend = match &config.redis_url {
-        Some(_) => "in-process (REDIS_URL is set, but the Redis leaderboard is not built yet)",
+        Some(_) => "Redis (REDIS_URL)",
         None => "in-process",
     };
     let app = Arc::new(App {
@@ -259,12 +290,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         solo,
         duels,
         signer: SessionSigner::new(secret),
+        admin_logins: Default::default(),
         banned_words,
         shutdown,
         sockets,
         metrics: metrics_handle(),
     });
     register_metrics();
+    spawn_statistics_refresh(&app);
     tracing::info!(%addr, database, leaderboard = leaderboard_backend, "dati listening on http://{addr}");
     let task = tokio::spawn(serve(listener, app.clone(), writer));
     Ok(Running { addr, app, task })
@@ -291,6 +324,32 @@ async fn serve(listener: TcpListener, app: Arc<App>, writer: WriterHandle) -> an
     writer.flush_and_stop().await;
     tracing::info!("dati stopped; every queued answer was written");
     served.context("server error")
+}
+
+/// How often the discrimination groups are recomputed over all answers
+/// (a few seconds' work with a million answers, none of it under a write
+/// lock). The console can also ask for it at once.
+const STATISTICS_REFRESH: Duration = Duration::from_secs(10 * 60);
+
+fn spawn_statistics_refresh(app: &Arc<App>) {
+    let app = app.clone();
+    let shutdown = app.shutdown.clone();
+    app.sockets.clone().spawn(async move {
+        // Not at once: the start is busy enough.
+        let mut tick = tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(60),
+            STATISTICS_REFRESH,
+        );
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            if let Err(e) = app.stores.stats.refresh_groups(wall_ms()).await {
+                tracing::warn!("statistics refresh failed, trying again later: {e}");
+            }
+        }
+    });
 }
 
 /// Makes every metric visible on `/metrics` from the start, at zero.
@@ -342,55 +401,14 @@ fn restrict_permissions(path: &std::path::Path) {
 #[cfg(not(unix))]
 fn restrict_permissions(_: &std::path::Path) {}
 
-/// The in-process boards live in memory: refill them from SQL at start.
+/// Refills the boards from SQL at start: the in-process board lives in
+/// memory, and Redis may have missed updates while no server ran.
 async fn rebuild_leaderboards(stores: &Stores, leaderboard: &dyn Leaderboard) {
-    let now = wall_ms();
-    for board in Board::ALL {
-        // Boards not made of points (the duel rating) are rebuilt below.
-        if board.modes().is_empty() {
-            continue;
-        }
-        for period in Period::ALL {
-            match stores
-                .answers
-                .points_since(board.modes(), period.start_ms(now))
-                .await
-            {
-                Ok(rows) => {
-                    let events: Vec<ScoreEvent> = rows
-                        .iter()
-                        .map(|r| ScoreEvent {
-                            member_id: r.member_id,
-                            points: r.points,
-                            at_ms: r.last_at_ms,
-                        })
-                        .collect();
-                    if let Err(e) = leaderboard.replace(board, period.key(now), &events).await {
-                        tracing::warn!("leaderboard rebuild failed: {e}");
-                    }
-                }
-                Err(e) => tracing::warn!("leaderboard rebuild skipped, database unavailable: {e}"),
-            }
-        }
-    }
-    // The duel rating board is all-time only, from each member's current rating.
-    match stores.matches.duel_ratings().await {
-        Ok(rows) => {
-            let events: Vec<ScoreEvent> = rows
-                .iter()
-                .map(|(member_id, d)| ScoreEvent {
-                    member_id: *member_id,
-                    points: d.rating.round() as i64,
-                    at_ms: d.updated_at_ms,
-                })
-                .collect();
-            if let Err(e) = leaderboard
-                .replace(Board::DuelRating, Period::AllTime.key(now), &events)
-                .await
-            {
-                tracing::warn!("leaderboard rebuild failed: {e}");
-            }
-        }
-        Err(e) => tracing::warn!("duel rating board rebuild skipped, database unavailable: {e}"),
+    match rebuild::rebuild(stores, leaderboard, wall_ms()).await {
+        Ok(snapshot) => tracing::info!(
+            standings = snapshot.standings(),
+            "leaderboards rebuilt from SQL"
+        ),
+        Err(e) => tracing::warn!("leaderboard rebuild failed: {e}"),
     }
 }

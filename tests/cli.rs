@@ -44,6 +44,44 @@ fn bank_check_passes_on_the_shipped_bank_and_prints_coverage() {
     assert!(stdout.contains("no problems found"));
     assert!(stdout.contains("by history:"));
     assert!(stdout.contains("by media:"));
+    assert!(stdout.contains("coverage targets met"), "{stdout}");
+}
+
+#[test]
+fn bank_check_fails_a_valid_bank_below_the_coverage_targets_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("small.toml"),
+        r#"
+[[question]]
+id = "small-1"
+history = "party"
+difficulty = 1
+kind = "true_false"
+prompt = "遵义会议于1935年召开。"
+answer = "true"
+explanation = "1935年1月，中共中央政治局在遵义召开扩大会议。"
+source = "《中国共产党简史》，人民出版社、中共党史出版社，2021年"
+time_limit = 15
+"#,
+    )
+    .unwrap();
+    let check = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dati"))
+            .args(["bank", "check", "--bank-dir"])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = check(&[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("coverage: party (党史) has 1 questions; at least 100 are needed"),
+        "{stderr}"
+    );
+    assert!(check(&["--no-coverage-targets"]).status.success());
 }
 
 #[test]

@@ -104,9 +104,20 @@ async fn play_on(
                         seq,
                     })
                     .await;
-                    let (_, _, _) = c
+                    // Keep what arrives on the way (the opponent's answer
+                    // may): every event counts for the version check.
+                    let (skipped, _, clock_version) = c
                         .until_event(|b| matches!(b, MatchBody::MatchClock { .. }).then_some(()))
                         .await;
+                    events.extend(skipped);
+                    events.push(MatchEvent {
+                        match_id: match_id.clone(),
+                        version: clock_version,
+                        body: MatchBody::MatchClock {
+                            seq,
+                            remaining_ms: 0,
+                        },
+                    });
                 }
                 let choice = match how {
                     Play::Right => right_choice(bank, &question),

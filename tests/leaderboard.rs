@@ -1,10 +1,14 @@
-//! The leaderboard conformance suite. It runs against the in-process board;
-//! the Redis board (a later release) must pass the same suite.
+//! The leaderboard conformance suite, run against the in-process board and
+//! against Redis (`REDIS_URL`; each test under its own key prefix, deleted
+//! at the end, so the tests share one Redis in parallel and leave nothing).
+
+mod common;
 
 use std::sync::Arc;
 
+use common::RedisTestBoard;
 use dati::store::leaderboard::{
-    Board, Leaderboard, MemoryLeaderboard, Period, PeriodKey, ScoreEvent,
+    Board, Leaderboard, LeaderboardError, MemoryLeaderboard, Period, PeriodKey, ScoreEvent, rebuild,
 };
 use dati::store::{
     AnswerRecord, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart, WriteOp, sql,
@@ -173,8 +177,31 @@ async fn the_in_process_leaderboard_passes_the_suite() {
 }
 
 #[tokio::test]
+async fn the_redis_leaderboard_passes_the_suite() {
+    let Some(redis) = RedisTestBoard::connect("the_redis_leaderboard_passes_the_suite").await
+    else {
+        return;
+    };
+    suite(redis.board.as_ref()).await;
+    redis.delete().await;
+}
+
+#[tokio::test]
 async fn ties_go_to_whoever_got_there_first_regardless_of_member_id() {
-    let board = MemoryLeaderboard::new();
+    ties(&MemoryLeaderboard::new()).await;
+}
+
+#[tokio::test]
+async fn redis_ties_go_to_whoever_got_there_first() {
+    let Some(redis) = RedisTestBoard::connect("redis_ties_go_to_whoever_got_there_first").await
+    else {
+        return;
+    };
+    ties(redis.board.as_ref()).await;
+    redis.delete().await;
+}
+
+async fn ties(board: &dyn Leaderboard) {
     board
         .add(
             Board::Solo,
@@ -184,6 +211,159 @@ async fn ties_go_to_whoever_got_there_first_regardless_of_member_id() {
         .unwrap();
     let top = board.top(Board::Solo, PeriodKey::AllTime, 2).await.unwrap();
     assert_eq!(top.iter().map(|s| s.member_id).collect::<Vec<_>>(), [9, 1]);
+    // At the same millisecond, the lower id; adding nothing moves nothing.
+    board
+        .add(
+            Board::Duel,
+            &[
+                ev(7, 40, MONDAY + 5),
+                ev(3, 40, MONDAY + 5),
+                ev(5, 40, MONDAY + 4),
+            ],
+        )
+        .await
+        .unwrap();
+    board
+        .add(Board::Duel, &[ev(5, 0, MONDAY + 9)])
+        .await
+        .unwrap();
+    let top = board
+        .top(Board::Duel, PeriodKey::AllTime, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        top.iter()
+            .map(|s| (s.member_id, s.reached_at_ms))
+            .collect::<Vec<_>>(),
+        [(5, MONDAY + 4), (3, MONDAY + 5), (7, MONDAY + 5)]
+    );
+    // An event older than the standing's time adds its points but keeps
+    // the later time (the time is when the score was reached).
+    board
+        .add(Board::Duel, &[ev(5, 10, MONDAY + 1)])
+        .await
+        .unwrap();
+    let top = board.top(Board::Duel, PeriodKey::AllTime, 1).await.unwrap();
+    assert_eq!(
+        (top[0].member_id, top[0].score, top[0].reached_at_ms),
+        (5, 50, MONDAY + 4)
+    );
+    // Big scores stay exact.
+    let big = 1 << 52;
+    board
+        .add(Board::Solo, &[ev(2, big, MONDAY), ev(2, 1, MONDAY + 1)])
+        .await
+        .unwrap();
+    assert_eq!(
+        board.top(Board::Solo, PeriodKey::AllTime, 1).await.unwrap()[0].score,
+        big + 1
+    );
+}
+
+/// Redis keys: one sorted set per board and bucket, days and weeks expire,
+/// all time does not.
+#[tokio::test]
+async fn redis_keys_expire_with_their_period() {
+    let Some(redis) = RedisTestBoard::connect("redis_keys_expire_with_their_period").await else {
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    redis
+        .board
+        .add(Board::Overall, &[ev(1, 10, now)])
+        .await
+        .unwrap();
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ttl = |key: String| {
+        let mut conn = conn.clone();
+        async move {
+            let ttl: i64 = redis::cmd("TTL")
+                .arg(&key)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            ttl
+        }
+    };
+    let day = redis.board.bucket_key(Board::Overall, Period::Day.key(now));
+    let week = redis
+        .board
+        .bucket_key(Board::Overall, Period::Week.key(now));
+    let all = redis.board.bucket_key(Board::Overall, PeriodKey::AllTime);
+    assert!(
+        day.starts_with(&redis.prefix) && day.contains(":lb:overall:day:"),
+        "{day}"
+    );
+    const DAY_S: i64 = 24 * 60 * 60;
+    let day_ttl = ttl(day.clone()).await;
+    assert!(
+        (8 * DAY_S..=9 * DAY_S + 1).contains(&day_ttl),
+        "day ttl {day_ttl}"
+    );
+    assert_eq!(ttl(day + ":ids").await, day_ttl);
+    let week_ttl = ttl(week).await;
+    assert!(
+        (15 * DAY_S..=22 * DAY_S + 1).contains(&week_ttl),
+        "week ttl {week_ttl}"
+    );
+    assert_eq!(ttl(all.clone()).await, -1, "all time never expires");
+    let kind: String = redis::cmd("TYPE")
+        .arg(&all)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(kind, "zset");
+    redis.delete().await;
+}
+
+/// A Redis that lost the boards (restarted empty, flushed) refuses updates
+/// until they are rebuilt, rather than showing a board of recent points.
+#[tokio::test]
+async fn redis_refuses_updates_once_the_boards_are_gone() {
+    let Some(redis) =
+        RedisTestBoard::connect("redis_refuses_updates_once_the_boards_are_gone").await
+    else {
+        return;
+    };
+    let board = redis.board.as_ref();
+    board.add(Board::Solo, &[ev(1, 10, MONDAY)]).await.unwrap();
+    board.delete_all().await.unwrap();
+    assert!(matches!(
+        board.add(Board::Solo, &[ev(1, 10, MONDAY)]).await,
+        Err(LeaderboardError::Lost)
+    ));
+    assert!(
+        board
+            .top(Board::Solo, PeriodKey::AllTime, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    board
+        .replace(Board::Solo, PeriodKey::AllTime, &[ev(1, 20, MONDAY)])
+        .await
+        .unwrap();
+    board.mark_rebuilt().await.unwrap();
+    board
+        .add(Board::Solo, &[ev(1, 5, MONDAY + 1)])
+        .await
+        .unwrap();
+    let top = board
+        .top(Board::Solo, PeriodKey::AllTime, 10)
+        .await
+        .unwrap();
+    assert_eq!((top[0].score, top[0].reached_at_ms), (25, MONDAY + 1));
+    // Replacing with nothing empties the bucket.
+    board
+        .replace(Board::Solo, PeriodKey::AllTime, &[])
+        .await
+        .unwrap();
+    assert_eq!(board.len(Board::Solo, PeriodKey::AllTime).await.unwrap(), 0);
+    redis.delete().await;
 }
 
 #[tokio::test]
@@ -260,6 +440,21 @@ fn duel_answer(match_id: i64, member_id: i64, points: i64, at_ms: i64) -> WriteO
 /// overall points boards, its end the rating board (rated members only).
 #[tokio::test]
 async fn a_finished_duel_feeds_the_rating_board_through_the_writer() {
+    duel_through_the_writer(Arc::new(MemoryLeaderboard::new())).await;
+}
+
+#[tokio::test]
+async fn a_finished_duel_feeds_the_redis_boards_through_the_writer() {
+    let Some(redis) =
+        RedisTestBoard::connect("a_finished_duel_feeds_the_redis_boards_through_the_writer").await
+    else {
+        return;
+    };
+    duel_through_the_writer(redis.board.clone()).await;
+    redis.delete().await;
+}
+
+async fn duel_through_the_writer(board: Arc<dyn Leaderboard>) {
     let dir = tempfile::tempdir().unwrap();
     let stores = sql::open(None, dir.path()).await.unwrap();
     let a = stores
@@ -280,7 +475,6 @@ async fn a_finished_duel_feeds_the_rating_board_through_the_writer() {
         .await
         .unwrap()
         .id;
-    let board = Arc::new(MemoryLeaderboard::new());
     let (queue, handle) =
         writer::spawn(stores.answers.clone(), board.clone(), dir.path(), 64).await;
     let (sa, sb) = (seat(0, Some(a), true), seat(1, Some(b), true));
@@ -365,4 +559,29 @@ async fn a_finished_duel_feeds_the_rating_board_through_the_writer() {
             .collect::<Vec<_>>(),
         [(a, 1663), (b, 1337)]
     );
+    // A rebuild from SQL gives the boards the writer built, standing for
+    // standing, whether into a fresh board or over the same one.
+    let standings = async |board: &dyn Leaderboard| {
+        let mut all = Vec::new();
+        for b in Board::ALL {
+            all.push(board.top(b, PeriodKey::AllTime, 100).await.unwrap());
+        }
+        all
+    };
+    let live = standings(board.as_ref()).await;
+    let fresh = MemoryLeaderboard::new();
+    let snapshot = rebuild::rebuild(&stores, &fresh, MONDAY + 1000)
+        .await
+        .unwrap();
+    assert_eq!(snapshot.standings(), 2 + 2 + 2 + 2 + 2 + 2 + 2);
+    assert_eq!(standings(&fresh).await, live);
+    rebuild::rebuild(&stores, board.as_ref(), MONDAY + 1000)
+        .await
+        .unwrap();
+    assert_eq!(standings(board.as_ref()).await, live);
+    let today = board
+        .top(Board::Duel, Period::Day.key(MONDAY), 10)
+        .await
+        .unwrap();
+    assert_eq!(today.len(), 2);
 }

@@ -217,6 +217,9 @@ impl Bank {
         let mut c = Coverage::default();
         for q in &self.questions {
             *c.by_history.entry(q.history).or_default() += 1;
+            *c.by_history_difficulty
+                .entry((q.history, q.difficulty))
+                .or_default() += 1;
             *c.by_difficulty.entry(q.difficulty).or_default() += 1;
             *c.by_kind.entry(q.kind.as_str()).or_default() += 1;
             let media = q.media.as_ref().map_or("text", |m| m.kind.as_str());
@@ -227,14 +230,140 @@ impl Bank {
     }
 }
 
+/// The bank a running server plays from. Readers take the current bank for
+/// the moment they need it; an import swaps in a new one without stopping
+/// play (a question already put to a player keeps its own `Arc`).
+pub struct SharedBank {
+    current: arc_swap::ArcSwap<Bank>,
+}
+
+impl SharedBank {
+    pub fn new(bank: Bank) -> SharedBank {
+        SharedBank {
+            current: arc_swap::ArcSwap::from_pointee(bank),
+        }
+    }
+
+    pub fn current(&self) -> Arc<Bank> {
+        self.current.load_full()
+    }
+
+    pub fn replace(&self, bank: Bank) {
+        self.current.store(Arc::new(bank));
+    }
+}
+
 /// Counts of the bank's questions, for `dati bank check` and the logs.
 #[derive(Debug, Default, Clone)]
 pub struct Coverage {
     pub total: usize,
     pub by_history: BTreeMap<History, usize>,
+    pub by_history_difficulty: BTreeMap<(History, u8), usize>,
     pub by_difficulty: BTreeMap<u8, usize>,
     pub by_kind: BTreeMap<&'static str, usize>,
     pub by_media: BTreeMap<&'static str, usize>,
+}
+
+/// What a playable bank must hold: enough questions per history that a
+/// regular player rarely meets a repeat in a week, every difficulty level
+/// present in every history, and media questions of each kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoverageTargets {
+    pub per_history: usize,
+    /// The smallest share of a history's questions at any one difficulty.
+    pub difficulty_share: f64,
+    pub media: usize,
+    pub image: usize,
+    pub audio: usize,
+    pub video: usize,
+}
+
+impl Default for CoverageTargets {
+    fn default() -> Self {
+        CoverageTargets {
+            per_history: 100,
+            difficulty_share: 0.10,
+            media: 40,
+            image: 15,
+            audio: 10,
+            video: 10,
+        }
+    }
+}
+
+impl Coverage {
+    /// Each way the bank falls short of `targets`, in words.
+    pub fn shortfalls(&self, targets: &CoverageTargets) -> Vec<String> {
+        let mut out = Vec::new();
+        for h in History::ALL {
+            let n = self.by_history.get(&h).copied().unwrap_or(0);
+            if n < targets.per_history {
+                out.push(format!(
+                    "{h} ({}) has {n} questions; at least {} are needed",
+                    h.name_zh(),
+                    targets.per_history
+                ));
+            }
+            for d in 1..=5u8 {
+                let k = self
+                    .by_history_difficulty
+                    .get(&(h, d))
+                    .copied()
+                    .unwrap_or(0);
+                // An empty history is reported once, above.
+                if n > 0 && (k as f64) < targets.difficulty_share * n as f64 {
+                    out.push(format!(
+                        "{h} ({}) has {k} of {n} questions at difficulty {d}; at least {:.0} % are needed",
+                        h.name_zh(),
+                        targets.difficulty_share * 100.0
+                    ));
+                }
+            }
+        }
+        let count = |kind: &str| self.by_media.get(kind).copied().unwrap_or(0);
+        let media = count("image") + count("audio") + count("video");
+        if media < targets.media {
+            out.push(format!(
+                "{media} media questions; at least {} are needed",
+                targets.media
+            ));
+        }
+        for (kind, need) in [
+            ("image", targets.image),
+            ("audio", targets.audio),
+            ("video", targets.video),
+        ] {
+            if count(kind) < need {
+                out.push(format!(
+                    "{} {kind} questions; at least {need} are needed",
+                    count(kind)
+                ));
+            }
+        }
+        out
+    }
+
+    /// Per history, the share of questions at each difficulty, for the report.
+    pub fn difficulty_shares(&self) -> String {
+        History::ALL
+            .iter()
+            .map(|h| {
+                let n = self.by_history.get(h).copied().unwrap_or(0).max(1);
+                let shares: Vec<String> = (1..=5u8)
+                    .map(|d| {
+                        let k = self
+                            .by_history_difficulty
+                            .get(&(*h, d))
+                            .copied()
+                            .unwrap_or(0);
+                        format!("{d}:{:.0}%", k as f64 * 100.0 / n as f64)
+                    })
+                    .collect();
+                format!("  {:<10} {}", h.as_str(), shares.join(" "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 impl fmt::Display for Coverage {

@@ -209,17 +209,48 @@ fn an_empty_folder_is_a_problem() {
     assert!(problems(bank)[0].contains("no *.toml"));
 }
 
-/// The shipped bank must always load and keep the coverage issue 2 promised.
+/// The shipped bank must always load and meet the coverage targets.
 #[test]
-fn the_shipped_bank_is_valid_and_covers_every_history() {
+fn the_shipped_bank_is_valid_and_meets_the_coverage_targets() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("question_bank");
     let bank = Bank::load(&dir).unwrap_or_else(|e| panic!("{e}"));
     let c = bank.coverage();
-    assert!(c.total >= 120, "{c}");
-    for h in History::ALL {
-        assert!(c.by_history.get(&h).copied().unwrap_or(0) >= 25, "{c}");
-    }
-    assert!(c.by_media.get("image").copied().unwrap_or(0) >= 3, "{c}");
-    assert!(c.by_media.get("audio").copied().unwrap_or(0) >= 2, "{c}");
-    assert!(c.by_media.get("video").copied().unwrap_or(0) >= 2, "{c}");
+    let short = c.shortfalls(&CoverageTargets::default());
+    assert!(short.is_empty(), "{c}\n{short:#?}");
+}
+
+#[test]
+fn a_small_bank_falls_short_of_every_target_and_says_which() {
+    let (_dir, bank) = bank_with(&[("party.toml", GOOD)], &[]);
+    let short = bank
+        .unwrap()
+        .coverage()
+        .shortfalls(&CoverageTargets::default());
+    let has = |needle: &str| short.iter().any(|s| s.contains(needle));
+    assert!(
+        has("party (党史) has 2 questions; at least 100 are needed"),
+        "{short:#?}"
+    );
+    assert!(has("prc (新中国史) has 0 questions"));
+    // Difficulty 1 and 2 each hold half of party's two questions; 3–5 none.
+    assert!(has("party (党史) has 0 of 2 questions at difficulty 3"));
+    assert!(!has("party (党史) has 1 of 2 questions at difficulty 1"));
+    assert!(has("0 media questions; at least 40 are needed"));
+    assert!(has("0 video questions; at least 10 are needed"));
+    let relaxed = CoverageTargets {
+        per_history: 0,
+        difficulty_share: 0.0,
+        media: 0,
+        image: 0,
+        audio: 0,
+        video: 0,
+    };
+    assert!(
+        bank_with(&[("party.toml", GOOD)], &[])
+            .1
+            .unwrap()
+            .coverage()
+            .shortfalls(&relaxed)
+            .is_empty()
+    );
 }

@@ -29,6 +29,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/districts", get(districts))
         .route("/histories", get(histories))
         .route("/session", axum::routing::post(sign_in).delete(sign_out))
+        .route(
+            "/session/app",
+            axum::routing::post(super::app_signin::sign_in),
+        )
         .route("/me", get(me))
         .route("/me/stats", get(my_stats))
         .route("/me/duel", get(my_duel))
@@ -111,7 +115,7 @@ async fn districts(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
 }
 
 async fn histories(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    let coverage = app.bank.coverage();
+    let coverage = app.bank.current().coverage();
     let histories: Vec<_> = History::ALL
         .iter()
         .map(|h| json!({"id": h.as_str(), "name": h.name_zh(), "count": coverage.by_history.get(h).copied().unwrap_or(0)}))
@@ -125,7 +129,7 @@ struct SignIn {
     district: String,
 }
 
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     match body {
         Ok(Json(t)) => Ok(t),
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
@@ -161,23 +165,32 @@ async fn sign_in(
         .members
         .create_member(nickname.as_str(), district, now)
         .await?;
-    let token = app.signer.issue(member.id, now);
+    tracing::info!(member = member.id, district, "guest signed in");
+    Ok(signed_in(&app, &member, now))
+}
+
+/// The `Set-Cookie` value that starts a session for `member_id`.
+pub(super) fn session_cookie(app: &App, member_id: i64, now_ms: i64) -> String {
+    let token = app.signer.issue(member_id, now_ms);
     let secure = if app.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    let cookie = format!(
+    format!(
         "{COOKIE_NAME}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={}{secure}",
         SESSION_TTL_MS / 1000
-    );
-    tracing::info!(member = member.id, district, "guest signed in");
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, cookie)],
-        Json(json!({ "member": MemberView::from(&member) })),
     )
-        .into_response())
+}
+
+/// What a sign-in answers: 201, the session cookie and the member.
+pub(super) fn signed_in(app: &App, member: &Member, now_ms: i64) -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, session_cookie(app, member.id, now_ms))],
+        Json(json!({ "member": MemberView::from(member) })),
+    )
+        .into_response()
 }
 
 async fn sign_out() -> Response {
@@ -245,11 +258,12 @@ async fn notebook(
 ) -> Result<Response, ApiError> {
     let now = wall_ms();
     let items = app.stores.practice.notebook(member.id).await?;
+    let bank = app.bank.current();
     // Questions retired from the bank drop out of the notebook.
     let entries: Vec<NotebookEntry> = items
         .iter()
         .filter_map(|item| {
-            let q = app.bank.get(&item.question_id)?;
+            let q = bank.get(&item.question_id)?;
             Some(NotebookEntry {
                 question_id: q.id.clone(),
                 history: q.history.as_str().into(),

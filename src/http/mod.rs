@@ -1,9 +1,12 @@
 //! HTTP transport: REST for members, health and metrics, static files and
 //! question media. No game rules live here.
 
+pub mod admin;
 pub mod api;
+pub mod app_signin;
 pub mod error;
 pub mod session;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -24,11 +27,13 @@ use crate::ws;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
-    let api = api::routes().layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let api = api::routes()
+        .nest("/admin", admin::routes().merge(stats::routes()))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Media stays outside the compression layer: audio and video are
     // already compressed, and compressing breaks range requests.
     let media = Router::new()
-        .fallback_service(ServeDir::new(app.bank.media_dir()))
+        .fallback_service(ServeDir::new(app.bank.current().media_dir()))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("public, max-age=3600"),

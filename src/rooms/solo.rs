@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use super::ratings::QuestionRatings;
 use super::views::{SummaryContext, question_message, result_view, summary_message};
 use super::{IdMint, wall_ms};
-use crate::bank::Bank;
+use crate::bank::SharedBank;
 use crate::domain::practice::{
     CHALLENGE_LIMIT, DEFAULT_SET_SIZE, NextStep, PracticeSet, Reveal, RuleError, Rules, SET_SIZES,
 };
@@ -33,7 +33,7 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What every solo player shares.
 pub struct SoloShared {
-    pub bank: Arc<Bank>,
+    pub bank: Arc<SharedBank>,
     pub ratings: Arc<QuestionRatings>,
     pub practice: Arc<dyn PracticeStore>,
     pub queue: WriteQueue,
@@ -177,7 +177,7 @@ impl SoloPlayer {
         let questions = match mode {
             SetMode::Practice => self.practice_questions(&filter, size as usize).await,
             SetMode::Challenge => selection::challenge_ladder(
-                self.shared.bank.questions(),
+                self.shared.bank.current().questions(),
                 &filter,
                 CHALLENGE_LIMIT,
                 &mut self.rng,
@@ -253,7 +253,7 @@ impl SoloPlayer {
         };
         let ratings = &self.shared.ratings;
         selection::pick_near_level(
-            self.shared.bank.questions(),
+            self.shared.bank.current().questions(),
             filter,
             size,
             self.member.rating,
@@ -264,6 +264,7 @@ impl SoloPlayer {
     }
 
     async fn review_questions(&mut self, size: usize) -> Vec<Arc<Question>> {
+        let bank = self.shared.bank.current();
         match tokio::time::timeout(
             LOOKUP_TIMEOUT,
             self.shared.practice.notebook(self.member.id),
@@ -272,7 +273,7 @@ impl SoloPlayer {
         {
             Ok(Ok(items)) => items
                 .iter()
-                .filter_map(|item| self.shared.bank.get(&item.question_id).cloned())
+                .filter_map(|item| bank.get(&item.question_id).cloned())
                 .take(size)
                 .collect(),
             Ok(Err(e)) => {

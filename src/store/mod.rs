@@ -7,15 +7,21 @@
 //!   wrong-answer notebook, personal statistics.
 //! - [`MatchStore`]: what the PK modes read: duel ratings, daily caps,
 //!   stored matches and per-question statistics for bots.
+//! - [`organizers::OrganizerStore`]: organizer accounts for the console.
+//! - [`stats::StatsStore`]: statistics for organizers, read from running
+//!   totals ([`totals`]) the writer keeps with every batch.
 //! - [`leaderboard::Leaderboard`]: boards by period.
 //!
 //! Each has an embedded default (SQLite in the data dir, the in-process
-//! leaderboard) and a production backend (PostgreSQL, and Redis in a later
-//! release), and the same conformance suite runs against both.
+//! leaderboard) and a production backend (PostgreSQL, Redis), and the same
+//! conformance suite runs against both.
 
 mod batch;
 pub mod leaderboard;
+pub mod organizers;
 pub mod sql;
+pub mod stats;
+pub mod totals;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -329,6 +335,21 @@ pub trait MemberStore: Send + Sync {
     ) -> StoreResult<Member>;
     async fn member(&self, id: i64) -> StoreResult<Option<Member>>;
     async fn members(&self, ids: &[i64]) -> StoreResult<Vec<Member>>;
+    /// The member linked to the host app's member id `app_id`, created and
+    /// linked on the first sign-in; its nickname and district set to these.
+    /// The same `app_id` always yields the same member, even when two
+    /// first sign-ins race.
+    async fn app_member(
+        &self,
+        app_id: &str,
+        nickname: &str,
+        district: &str,
+        now_ms: i64,
+    ) -> StoreResult<Member>;
+    /// Records that the app token `jti` was used, remembering it until
+    /// `expires_at_ms`; false when it was already used (a replay). Forgets
+    /// uses that expired before `now_ms`. Atomic across nodes.
+    async fn use_app_token(&self, jti: &str, expires_at_ms: i64, now_ms: i64) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -381,6 +402,8 @@ pub struct Stores {
     pub answers: std::sync::Arc<dyn AnswerLog>,
     pub practice: std::sync::Arc<dyn PracticeStore>,
     pub matches: std::sync::Arc<dyn MatchStore>,
+    pub organizers: std::sync::Arc<dyn organizers::OrganizerStore>,
+    pub stats: std::sync::Arc<dyn stats::StatsStore>,
     /// "sqlite" or "postgres", for logs.
     pub backend: &'static str,
 }

@@ -20,6 +20,9 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row};
 
 use super::batch::BatchEffects;
+use super::organizers::OrganizerStore;
+use super::stats::StatsStore;
+use super::totals::{Totals, write_totals};
 use super::{
     AnswerLog, AnswerRecord, DuelRating, HistoryStats, MatchEnd, MatchPlayerResult, MatchQuestion,
     MatchSeat, MatchStart, MatchStore, Member, MemberPoints, MemberStats, MemberStore,
@@ -43,6 +46,10 @@ pub struct PgStore {
 }
 
 impl SqliteStore {
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Opens (creating if missing) a database file in WAL mode and migrates it.
     pub async fn open(path: &Path) -> StoreResult<SqliteStore> {
         let options = SqliteConnectOptions::new()
@@ -78,6 +85,10 @@ impl SqliteStore {
 }
 
 impl PgStore {
+    pub(super) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     pub async fn connect(url: &str) -> StoreResult<PgStore> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
@@ -93,35 +104,32 @@ impl PgStore {
 pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<Stores> {
     match database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store = Arc::new(PgStore::connect(url).await?);
-            Ok(Stores {
-                members: store.clone(),
-                answers: store.clone(),
-                practice: store.clone(),
-                matches: store,
-                backend: "postgres",
-            })
+            Ok(stores(Arc::new(PgStore::connect(url).await?), "postgres"))
         }
-        Some(url) => {
-            let store = Arc::new(SqliteStore::open_url(url).await?);
-            Ok(Stores {
-                members: store.clone(),
-                answers: store.clone(),
-                practice: store.clone(),
-                matches: store,
-                backend: "sqlite",
-            })
-        }
-        None => {
-            let store = Arc::new(SqliteStore::open(&data_dir.join("dati.db")).await?);
-            Ok(Stores {
-                members: store.clone(),
-                answers: store.clone(),
-                practice: store.clone(),
-                matches: store,
-                backend: "sqlite",
-            })
-        }
+        Some(url) => Ok(stores(
+            Arc::new(SqliteStore::open_url(url).await?),
+            "sqlite",
+        )),
+        None => Ok(stores(
+            Arc::new(SqliteStore::open(&data_dir.join("dati.db")).await?),
+            "sqlite",
+        )),
+    }
+}
+
+/// One backend, seen through each of its traits.
+fn stores<S>(store: Arc<S>, backend: &'static str) -> Stores
+where
+    S: MemberStore + AnswerLog + PracticeStore + MatchStore + OrganizerStore + StatsStore + 'static,
+{
+    Stores {
+        members: store.clone(),
+        answers: store.clone(),
+        practice: store.clone(),
+        matches: store.clone(),
+        organizers: store.clone(),
+        stats: store,
+        backend,
     }
 }
 
@@ -215,6 +223,64 @@ macro_rules! impl_sql_store {
                 let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(member_from_row).collect()
             }
+
+            async fn app_member(&self, app_id: &str, nickname: &str, district: &str, now_ms: i64) -> StoreResult<Member> {
+                // Updating first takes SQLite's write lock before anything is
+                // read, so on SQLite the whole sign-in is serialized.
+                const UPDATE: &str = "UPDATE members SET nickname = $2, district = $3 \
+                     WHERE id = (SELECT member_id FROM app_members WHERE app_id = $1) \
+                     RETURNING id, nickname, district, rating, created_at";
+                let mut tx = self.pool.begin().await?;
+                let linked = sqlx::query(UPDATE).bind(app_id).bind(nickname).bind(district).fetch_optional(&mut *tx).await?;
+                if let Some(row) = linked {
+                    let member = member_from_row(&row)?;
+                    tx.commit().await?;
+                    return Ok(member);
+                }
+                let row = sqlx::query(
+                    "INSERT INTO members (nickname, district, rating, created_at) VALUES ($1, $2, $3, $4) \
+                     RETURNING id, nickname, district, rating, created_at",
+                )
+                .bind(nickname)
+                .bind(district)
+                .bind(crate::domain::rating::INITIAL_MEMBER_RATING)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+                let member = member_from_row(&row)?;
+                let inserted = sqlx::query(
+                    "INSERT INTO app_members (app_id, member_id, linked_at) VALUES ($1, $2, $3) ON CONFLICT (app_id) DO NOTHING",
+                )
+                .bind(app_id)
+                .bind(member.id)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 1 {
+                    tx.commit().await?;
+                    return Ok(member);
+                }
+                // Another sign-in of the same app member (on PostgreSQL) linked
+                // one first: drop ours and take theirs.
+                tx.rollback().await?;
+                let row = sqlx::query(UPDATE).bind(app_id).bind(nickname).bind(district).fetch_one(&self.pool).await?;
+                member_from_row(&row)
+            }
+
+            async fn use_app_token(&self, jti: &str, expires_at_ms: i64, now_ms: i64) -> StoreResult<bool> {
+                sqlx::query("DELETE FROM app_token_uses WHERE expires_at < $1")
+                    .bind(now_ms)
+                    .execute(&self.pool)
+                    .await?;
+                let inserted = sqlx::query("INSERT INTO app_token_uses (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
+                    .bind(jti)
+                    .bind(expires_at_ms)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(inserted == 1)
+            }
         }
 
         #[async_trait]
@@ -299,6 +365,7 @@ macro_rules! impl_sql_store {
                     }
                 }
                 let effects = BatchEffects::derive(&inserted, existing);
+                write_totals!(tx, $db, &Totals::derive(&inserted), ROWS_PER_INSERT);
                 for chunk in effects.question_stats.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO question_stats (question_id, rating, attempts, correct, answer_ms_total) ",

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::leaderboard::{Board, Leaderboard, PeriodKey, ScoreEvent};
+use super::leaderboard::{Board, Leaderboard, PeriodKey, ScoreEvent, Update};
 use super::{AnswerLog, AnswerRecord, WriteOp};
 
 pub const MAX_BATCH: usize = 500;
@@ -101,6 +101,9 @@ impl WriterHandle {
 pub struct Writer {
     log: Arc<dyn AnswerLog>,
     leaderboard: Arc<dyn Leaderboard>,
+    /// Held from a batch's commit until its updates are handed to the
+    /// leaderboard (see `Leaderboard::feed_gate`).
+    feed_gate: Option<Arc<tokio::sync::Mutex<()>>>,
     spill_path: PathBuf,
 }
 
@@ -115,6 +118,7 @@ pub async fn spawn(
     let depth = Arc::new(AtomicI64::new(0));
     let writer = Writer {
         log,
+        feed_gate: leaderboard.feed_gate(),
         leaderboard,
         spill_path: data_dir.join(SPILL_FILE),
     };
@@ -186,11 +190,16 @@ impl Writer {
         let mut backoff = Duration::from_millis(50);
         let mut waited_while_stopping = Duration::ZERO;
         loop {
+            let gate = match &self.feed_gate {
+                Some(gate) => Some(gate.lock().await),
+                None => None,
+            };
             match self.log.write_batch(batch).await {
                 Ok(inserted) => {
                     metrics::counter!("dati_answers_recorded_total")
                         .increment(inserted.len() as u64);
                     self.feed_leaderboards(&inserted, batch).await;
+                    drop(gate);
                     batch.clear();
                     return;
                 }
@@ -202,6 +211,7 @@ impl Writer {
                     metrics::counter!("dati_answer_write_retries_total").increment(1);
                 }
             }
+            drop(gate);
             if stop.is_cancelled() {
                 if waited_while_stopping >= FLUSH_PATIENCE {
                     self.spill(batch).await;
@@ -217,7 +227,9 @@ impl Writer {
 
     /// Points boards from the batch's new answers; the duel rating board
     /// from its match ends (absolute scores, so a repeat changes nothing).
+    /// One hand-over per batch, so a backend can apply it in one round trip.
     async fn feed_leaderboards(&self, inserted: &[AnswerRecord], batch: &[WriteOp]) {
+        let mut updates = Vec::new();
         for board in Board::ALL {
             if board.modes().is_empty() {
                 continue;
@@ -231,13 +243,8 @@ impl Writer {
                     at_ms: a.answered_at_ms,
                 })
                 .collect();
-            if events.is_empty() {
-                continue;
-            }
-            // The boards are derived data: a failure here loses nothing, the
-            // next start rebuilds them from SQL.
-            if let Err(e) = self.leaderboard.add(board, &events).await {
-                tracing::warn!("leaderboard update failed: {e}");
+            if !events.is_empty() {
+                updates.push(Update::Add(board, events));
             }
         }
         let ratings: Vec<ScoreEvent> = batch
@@ -256,11 +263,14 @@ impl Writer {
                 })
             })
             .collect();
-        if !ratings.is_empty()
-            && let Err(e) = self
-                .leaderboard
-                .set(Board::DuelRating, PeriodKey::AllTime, &ratings)
-                .await
+        if !ratings.is_empty() {
+            updates.push(Update::Set(Board::DuelRating, PeriodKey::AllTime, ratings));
+        }
+        // The boards are derived data: a failure here loses nothing (the
+        // Redis board keeps what it could not apply, and every start
+        // rebuilds the boards from SQL).
+        if !updates.is_empty()
+            && let Err(e) = self.leaderboard.apply(&updates).await
         {
             tracing::warn!("leaderboard update failed: {e}");
         }

@@ -224,12 +224,14 @@ export async function renderLeaderboard(ctx) {
     }, t(`lb.${name}.${v}`))));
   mount(h('section', { class: 'screen leaderboard', testid: 'leaderboard' },
     backBar(), h('h1', null, t('lb.title')),
-    tabs('board', ['overall', 'solo'], t('lb.board')),
-    tabs('period', ['day', 'week', 'all_time'], t('lb.period')),
+    tabs('board', ['overall', 'solo', 'duel', 'duel_rating'], t('lb.board')),
+    // The duel rating is one standing, not a sum over a period.
+    lb.board === 'duel_rating' ? null : tabs('period', ['day', 'week', 'all_time'], t('lb.period')),
     body), { focus: ctx.focusTestid ? `[data-testid="${ctx.focusTestid}"]` : undefined });
   let data;
   try {
-    data = await get(`/api/leaderboard?board=${lb.board}&period=${lb.period}&limit=50`);
+    const period = lb.board === 'duel_rating' ? 'all_time' : lb.period;
+    data = await get(`/api/leaderboard?board=${lb.board}&period=${period}&limit=50`);
   } catch (err) { failed(err, ctx, body); return; }
   if (!ctx.current()) return;
   const myId = store.me && store.me.id;

@@ -46,7 +46,7 @@ impl TestServer {
         config.secret = Some("test-secret-test-secret-test-secret".into());
         adjust(&mut config);
         let running = server::start(config).await.expect("server starts");
-        let bank = running.app.bank.clone();
+        let bank = running.app.bank.current();
         let app = running.app.clone();
         TestServer {
             addr: running.addr,
@@ -519,5 +519,77 @@ impl WsClient {
             }
             skipped.push(e);
         }
+    }
+}
+
+/// A Redis leaderboard under a fresh key prefix for one test, so tests can
+/// share one Redis in parallel; its keys are deleted afterwards.
+pub struct RedisTestBoard {
+    pub board: Arc<dati::store::leaderboard::RedisLeaderboard>,
+    pub url: String,
+    pub prefix: String,
+    deleted: bool,
+}
+
+impl RedisTestBoard {
+    /// `None` (after saying so) when `REDIS_URL` is not a redis:// URL.
+    pub async fn connect(test: &str) -> Option<RedisTestBoard> {
+        use dati::store::leaderboard::Leaderboard;
+        let url = match std::env::var("REDIS_URL") {
+            Ok(u) if u.starts_with("redis") => u,
+            _ => {
+                assert!(
+                    !backends_required(),
+                    "DATI_REQUIRE_BACKENDS=1 but REDIS_URL is not a redis:// URL"
+                );
+                eprintln!(
+                    "SKIPPED {test}: REDIS_URL is unset; set it to a redis:// URL to run this test"
+                );
+                return None;
+            }
+        };
+        let prefix = format!("dati_test_{}:", rand_suffix());
+        let board = dati::store::leaderboard::RedisLeaderboard::connect(&url, &prefix)
+            .await
+            .expect("connect to Redis");
+        // A fresh prefix is an empty board, as after a rebuild of nothing.
+        board.mark_rebuilt().await.expect("mark the board rebuilt");
+        Some(RedisTestBoard {
+            board: Arc::new(board),
+            url,
+            prefix,
+            deleted: false,
+        })
+    }
+
+    /// Deletes the test's keys and checks that none are left.
+    pub async fn delete(mut self) {
+        self.board.delete_all().await.expect("delete test keys");
+        assert_eq!(self.board.delete_all().await.expect("scan test keys"), 0);
+        self.deleted = true;
+    }
+}
+
+/// A test that fails before `delete` still leaves nothing behind.
+impl Drop for RedisTestBoard {
+    fn drop(&mut self) {
+        if self.deleted {
+            return;
+        }
+        let (url, prefix) = (self.url.clone(), self.prefix.clone());
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(board) =
+                    dati::store::leaderboard::RedisLeaderboard::connect(&url, &prefix).await
+                {
+                    let _ = board.delete_all().await;
+                }
+            });
+        })
+        .join();
     }
 }

@@ -371,7 +371,7 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
     let level = game.entrants.iter().map(|e| e.member.rating).sum::<f64>()
         / game.entrants.len().max(1) as f64;
     let questions = selection::pick_near_level(
-        duels.bank.questions(),
+        duels.bank.current().questions(),
         &Filter::default(),
         duels.config.questions,
         level,

@@ -24,7 +24,7 @@ use self::room::{MatchCmd, not_in_match};
 use super::ratings::QuestionRatings;
 use super::solo::refusal;
 use super::wall_ms;
-use crate::bank::Bank;
+use crate::bank::SharedBank;
 use crate::domain::bot::AnswerStats;
 use crate::domain::glicko::{Glicko, NEW_PLAYER};
 use crate::store::leaderboard::Period;
@@ -173,7 +173,7 @@ impl DuelRatings {
 /// The duel runtime shared by every connection.
 pub struct Duels {
     pub config: DuelConfig,
-    pub bank: Arc<Bank>,
+    pub bank: Arc<SharedBank>,
     pub question_ratings: Arc<QuestionRatings>,
     pub stats: QuestionStats,
     pub ratings: DuelRatings,
@@ -195,7 +195,7 @@ pub struct Duels {
 /// Everything a new `Duels` needs.
 pub struct DuelDeps {
     pub config: DuelConfig,
-    pub bank: Arc<Bank>,
+    pub bank: Arc<SharedBank>,
     pub question_ratings: Arc<QuestionRatings>,
     pub stats: QuestionStats,
     pub store: Arc<dyn MatchStore>,

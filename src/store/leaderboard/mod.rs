@@ -1,0 +1,310 @@
+//! Leaderboards: boards × periods, top N and "around me".
+//!
+//! Periods follow China Standard Time (UTC+8), where the members live: a day
+//! starts at 00:00 Beijing time and a week on Monday. Ties go to whoever
+//! reached the score first, so each standing keeps the time of its last
+//! increase.
+//!
+//! Two backends pass one conformance suite (`tests/leaderboard.rs`):
+//! [`MemoryLeaderboard`] (in-process, rebuilt from SQL at every start) and
+//! [`RedisLeaderboard`] (sorted sets shared by every node). The Redis one is
+//! served through [`BufferedLeaderboard`], which keeps updates while Redis is
+//! away and replays them, or rebuilds the boards from SQL ([`rebuild`]), when
+//! it is back.
+
+mod buffered;
+mod memory;
+pub mod rebuild;
+mod redis;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use thiserror::Error;
+
+pub use self::buffered::{BufferedLeaderboard, DEFAULT_BACKLOG};
+pub use self::memory::MemoryLeaderboard;
+pub use self::redis::{DEFAULT_PREFIX, RedisLeaderboard};
+
+const BEIJING_OFFSET_MS: i64 = 8 * 60 * 60 * 1000;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Board {
+    /// Every point from every mode.
+    Overall,
+    /// Points from solo practice, challenge and review.
+    Solo,
+    /// Points from duels (双人PK).
+    Duel,
+    /// Each member's current duel rating, rounded: an absolute score, set
+    /// (never added to) when a rated duel ends. All-time only.
+    DuelRating,
+}
+
+impl Board {
+    pub const ALL: [Board; 4] = [Board::Overall, Board::Solo, Board::Duel, Board::DuelRating];
+
+    pub fn parse(s: &str) -> Option<Board> {
+        Board::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Board::Overall => "overall",
+            Board::Solo => "solo",
+            Board::Duel => "duel",
+            Board::DuelRating => "duel_rating",
+        }
+    }
+
+    /// The answer modes whose points count on this board; none for a board
+    /// that is not made of points.
+    pub fn modes(self) -> &'static [&'static str] {
+        match self {
+            Board::Overall => &["practice", "challenge", "review", "duel"],
+            Board::Solo => &["practice", "challenge", "review"],
+            Board::Duel => &["duel"],
+            Board::DuelRating => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    AllTime,
+    Day,
+    Week,
+}
+
+impl Period {
+    pub const ALL: [Period; 3] = [Period::AllTime, Period::Day, Period::Week];
+
+    pub fn parse(s: &str) -> Option<Period> {
+        match s {
+            "all" | "all_time" => Some(Period::AllTime),
+            "day" => Some(Period::Day),
+            "week" => Some(Period::Week),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::AllTime => "all_time",
+            Period::Day => "day",
+            Period::Week => "week",
+        }
+    }
+
+    /// Which bucket of this period `at_ms` falls in.
+    pub fn key(self, at_ms: i64) -> PeriodKey {
+        let beijing_day = (at_ms + BEIJING_OFFSET_MS).div_euclid(DAY_MS);
+        match self {
+            Period::AllTime => PeriodKey::AllTime,
+            Period::Day => PeriodKey::Day(beijing_day),
+            // 1970-01-01 was a Thursday; shifting by 3 makes weeks start on Monday.
+            Period::Week => PeriodKey::Week((beijing_day + 3).div_euclid(7)),
+        }
+    }
+
+    /// When the bucket holding `at_ms` began, in epoch ms.
+    pub fn start_ms(self, at_ms: i64) -> i64 {
+        match self.key(at_ms) {
+            PeriodKey::AllTime => 0,
+            PeriodKey::Day(d) => d * DAY_MS - BEIJING_OFFSET_MS,
+            PeriodKey::Week(w) => (w * 7 - 3) * DAY_MS - BEIJING_OFFSET_MS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodKey {
+    AllTime,
+    /// Days since 1970-01-01, Beijing time.
+    Day(i64),
+    /// Weeks since the Monday before 1970-01-01, Beijing time.
+    Week(i64),
+}
+
+impl PeriodKey {
+    /// When the bucket ends (the start of the next one), in epoch ms; none
+    /// for all time.
+    pub fn end_ms(self) -> Option<i64> {
+        match self {
+            PeriodKey::AllTime => None,
+            PeriodKey::Day(d) => Some((d + 1) * DAY_MS - BEIJING_OFFSET_MS),
+            PeriodKey::Week(w) => Some(((w + 1) * 7 - 3) * DAY_MS - BEIJING_OFFSET_MS),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreEvent {
+    pub member_id: i64,
+    pub points: i64,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// 1-based.
+    pub rank: u64,
+    pub member_id: i64,
+    pub score: i64,
+    /// When the score was reached; earlier wins a tie.
+    pub reached_at_ms: i64,
+}
+
+/// A change to the boards, as the writer hands it over after a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Update {
+    /// Points added to a board, in every period bucket each event falls in.
+    Add(Board, Vec<ScoreEvent>),
+    /// Absolute scores set in one bucket (the rating board).
+    Set(Board, PeriodKey, Vec<ScoreEvent>),
+}
+
+impl Update {
+    /// Events in the update.
+    pub fn len(&self) -> usize {
+        match self {
+            Update::Add(_, events) | Update::Set(_, _, events) => events.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum LeaderboardError {
+    /// The backend could not be reached; a write was not applied.
+    #[error("leaderboard backend unavailable: {0}")]
+    Unavailable(String),
+    /// The request failed after it may have reached the backend (a dropped
+    /// connection, a timeout): a write may or may not have been applied.
+    #[error("leaderboard backend failed mid-request: {0}")]
+    MaybeApplied(String),
+    /// The backend no longer holds the boards (Redis restarted empty or was
+    /// flushed): nothing was applied; they must be rebuilt from SQL.
+    #[error("the leaderboards are gone from the backend and must be rebuilt")]
+    Lost,
+}
+
+#[async_trait]
+pub trait Leaderboard: Send + Sync {
+    /// Applies updates in order: the writer's way in, one call per
+    /// committed batch. A backend may make it one round trip.
+    async fn apply(&self, updates: &[Update]) -> Result<(), LeaderboardError> {
+        for update in updates {
+            match update {
+                Update::Add(board, events) => self.add(*board, events).await?,
+                Update::Set(board, key, events) => self.set(*board, *key, events).await?,
+            }
+        }
+        Ok(())
+    }
+    /// Adds points to a board, in every period bucket the event falls in.
+    async fn add(&self, board: Board, events: &[ScoreEvent]) -> Result<(), LeaderboardError>;
+    /// Sets members' absolute scores in one bucket (the rating board). A
+    /// standing's tie-break time moves only when its score changes.
+    async fn set(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError>;
+    /// Replaces a bucket's standings wholesale (rebuilds from SQL).
+    async fn replace(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        rows: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError>;
+    async fn top(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        limit: usize,
+    ) -> Result<Vec<Standing>, LeaderboardError>;
+    /// The member's standing and up to `radius` standings either side, or
+    /// an empty list when the member has no score in the bucket.
+    async fn around(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        member_id: i64,
+        radius: usize,
+    ) -> Result<Vec<Standing>, LeaderboardError>;
+    /// Members ranked in the bucket.
+    async fn len(&self, board: Board, key: PeriodKey) -> Result<u64, LeaderboardError>;
+    /// A cheap round trip: is the backend there?
+    async fn ping(&self) -> Result<(), LeaderboardError> {
+        Ok(())
+    }
+    /// Records that every board was just rebuilt from SQL, so that updates
+    /// may be applied on top (see [`LeaderboardError::Lost`]).
+    async fn mark_rebuilt(&self) -> Result<(), LeaderboardError> {
+        Ok(())
+    }
+    /// A lock the writer holds from a batch's commit until the batch's
+    /// updates are handed over ([`Leaderboard::apply`] returned), when the
+    /// board wants it: a rebuild that reads SQL under it sees every batch
+    /// either fully handed over or not yet committed, so it can neither
+    /// miss a batch nor count one twice.
+    fn feed_gate(&self) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_turn_at_midnight_beijing_time() {
+        // 2026-11-29T15:59:59Z is 23:59:59 in Beijing; a second later is the next day.
+        let before = 1_795_967_999_000;
+        assert_ne!(Period::Day.key(before), Period::Day.key(before + 1000));
+        assert_eq!(Period::Day.start_ms(before + 1000), before + 1000);
+    }
+
+    #[test]
+    fn weeks_start_on_monday_beijing_time() {
+        // 2026-11-30 is a Monday; 00:00 Beijing = 2026-11-29T16:00:00Z.
+        let monday = 1_795_968_000_000;
+        assert_eq!(Period::Week.start_ms(monday + 5 * DAY_MS), monday);
+        assert_ne!(Period::Week.key(monday - 1), Period::Week.key(monday));
+    }
+
+    #[test]
+    fn boards_parse_what_they_print() {
+        for board in Board::ALL {
+            assert_eq!(Board::parse(board.as_str()), Some(board));
+        }
+        assert_eq!(Board::parse("duel_rating"), Some(Board::DuelRating));
+        assert_eq!(Board::parse("nope"), None);
+        assert!(Board::DuelRating.modes().is_empty());
+        assert!(Board::Overall.modes().contains(&"duel"));
+        assert!(!Board::Solo.modes().contains(&"duel"));
+    }
+
+    #[test]
+    fn buckets_end_where_the_next_begins() {
+        let monday = 1_795_968_000_000;
+        for at in [monday, monday + 5 * DAY_MS + 123, monday - 1] {
+            for period in [Period::Day, Period::Week] {
+                let end = period.key(at).end_ms().unwrap();
+                assert!(end > at);
+                assert_eq!(period.start_ms(end), end);
+                assert_eq!(period.key(end - 1), period.key(at));
+            }
+        }
+        assert_eq!(PeriodKey::AllTime.end_ms(), None);
+    }
+}

@@ -1,0 +1,98 @@
+//! Rebuilding the boards from SQL: at every start, after a Redis outage
+//! that lost updates, and on demand (`dati leaderboard rebuild`).
+//!
+//! The boards are derived data: the current day, week and all-time bucket
+//! of each points board are sums over the answers in SQL, and the rating
+//! board is each member's current duel rating. A rebuild reads all of them
+//! first ([`read`]) and then replaces each bucket in one step ([`write`]).
+//! Earlier days and weeks are not rebuilt: nothing reads them.
+//!
+//! A rebuild from another process while servers are feeding the same Redis
+//! can count a batch twice or miss it, if the batch commits between the
+//! read and the replace; the recovery inside a server avoids that with the
+//! writer's feed gate (see [`super::Leaderboard::feed_gate`]).
+
+use thiserror::Error;
+
+use super::{Board, Leaderboard, LeaderboardError, Period, PeriodKey, ScoreEvent};
+use crate::store::{StoreError, Stores};
+
+/// What every rebuilt bucket holds, read from SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub buckets: Vec<(Board, PeriodKey, Vec<ScoreEvent>)>,
+}
+
+impl Snapshot {
+    /// Standings over every bucket.
+    pub fn standings(&self) -> usize {
+        self.buckets.iter().map(|(_, _, rows)| rows.len()).sum()
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum RebuildError {
+    #[error("cannot read the boards from the database: {0}")]
+    Database(#[from] StoreError),
+    #[error("cannot write the boards: {0}")]
+    Leaderboard(#[from] LeaderboardError),
+}
+
+/// Reads every bucket a rebuild writes, as of `now_ms`.
+pub async fn read(stores: &Stores, now_ms: i64) -> Result<Snapshot, StoreError> {
+    let mut buckets = Vec::new();
+    for board in Board::ALL {
+        // Boards not made of points (the duel rating) are read below.
+        if board.modes().is_empty() {
+            continue;
+        }
+        for period in Period::ALL {
+            let rows = stores
+                .answers
+                .points_since(board.modes(), period.start_ms(now_ms))
+                .await?;
+            let events = rows
+                .iter()
+                .map(|r| ScoreEvent {
+                    member_id: r.member_id,
+                    points: r.points,
+                    at_ms: r.last_at_ms,
+                })
+                .collect();
+            buckets.push((board, period.key(now_ms), events));
+        }
+    }
+    // The duel rating board is all-time only, from each member's current rating.
+    let ratings = stores
+        .matches
+        .duel_ratings()
+        .await?
+        .iter()
+        .map(|(member_id, d)| ScoreEvent {
+            member_id: *member_id,
+            points: d.rating.round() as i64,
+            at_ms: d.updated_at_ms,
+        })
+        .collect();
+    buckets.push((Board::DuelRating, PeriodKey::AllTime, ratings));
+    Ok(Snapshot { buckets })
+}
+
+/// Replaces every bucket of the snapshot, then records the rebuild.
+pub async fn write(snapshot: &Snapshot, board: &dyn Leaderboard) -> Result<(), LeaderboardError> {
+    for (b, key, rows) in &snapshot.buckets {
+        board.replace(*b, *key, rows).await?;
+    }
+    board.mark_rebuilt().await
+}
+
+/// Reads and writes every board; returns the snapshot written.
+pub async fn rebuild(
+    stores: &Stores,
+    board: &dyn Leaderboard,
+    now_ms: i64,
+) -> Result<Snapshot, RebuildError> {
+    let snapshot = read(stores, now_ms).await?;
+    write(&snapshot, board).await?;
+    Ok(snapshot)
+}
