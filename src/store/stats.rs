@@ -117,8 +117,12 @@ pub trait StatsStore: Send + Sync {
     /// Every question that has been answered.
     async fn question_rows(&self) -> StoreResult<Vec<QuestionRow>>;
     async fn question_choices(&self, question_ids: &[String]) -> StoreResult<Vec<ChoiceCount>>;
-    /// The median answer time of each question (all its answers).
-    async fn median_answer_ms(&self, question_ids: &[String]) -> StoreResult<HashMap<String, i64>>;
+    /// The median answer time of each question (all its answers), given
+    /// each question's number of answers.
+    async fn median_answer_ms(
+        &self,
+        questions: &[(String, i64)],
+    ) -> StoreResult<HashMap<String, i64>>;
     /// Recomputes the upper and lower groups' attempts per question from
     /// all answers; returns how many questions were updated.
     async fn refresh_groups(&self, now_ms: i64) -> StoreResult<usize>;
@@ -208,40 +212,36 @@ macro_rules! impl_stats_store {
                 Ok(out)
             }
 
-            async fn median_answer_ms(&self, question_ids: &[String]) -> StoreResult<HashMap<String, i64>> {
+            async fn median_answer_ms(&self, questions: &[(String, i64)]) -> StoreResult<HashMap<String, i64>> {
                 use futures_util::StreamExt;
                 // One indexed lookup per question, a few at a time: the
                 // (question_id, answer_ms) index walks straight to the
                 // middle, and the pool serves them side by side.
                 let pool = self.pool().clone();
-                let lookups = question_ids.to_vec().into_iter().map(move |id| {
-                    let pool = pool.clone();
-                    async move {
-                    let attempts: Option<i64> =
-                        sqlx::query("SELECT attempts FROM question_stats WHERE question_id = $1")
+                let lookups = questions
+                    .to_vec()
+                    .into_iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(move |(id, n)| {
+                        let pool = pool.clone();
+                        async move {
+                            // The lower median.
+                            let median: Option<i64> = sqlx::query(
+                                "SELECT answer_ms FROM answers WHERE question_id = $1 ORDER BY answer_ms LIMIT 1 OFFSET $2",
+                            )
                             .bind(id.as_str())
+                            .bind((n - 1) / 2)
                             .fetch_optional(&pool)
                             .await?
-                            .map(|r| r.try_get("attempts"))
+                            .map(|r| r.try_get("answer_ms"))
                             .transpose()?;
-                    let Some(n) = attempts.filter(|n| *n > 0) else {
-                        return Ok::<_, super::StoreError>(None);
-                    };
-                    // The lower median.
-                    let median: Option<i64> = sqlx::query(
-                        "SELECT answer_ms FROM answers WHERE question_id = $1 ORDER BY answer_ms LIMIT 1 OFFSET $2",
-                    )
-                    .bind(id.as_str())
-                    .bind((n - 1) / 2)
-                    .fetch_optional(&pool)
-                    .await?
-                    .map(|r| r.try_get("answer_ms"))
-                    .transpose()?;
-                    Ok(median.map(|m| (id, m)))
-                    }
-                });
-                let found: Vec<StoreResult<Option<(String, i64)>>> =
-                    futures_util::stream::iter(lookups).buffer_unordered(MEDIAN_LOOKUPS_AT_ONCE).collect().await;
+                            Ok::<_, super::StoreError>(median.map(|m| (id, m)))
+                        }
+                    });
+                let found: Vec<StoreResult<Option<(String, i64)>>> = futures_util::stream::iter(lookups)
+                    .buffer_unordered(MEDIAN_LOOKUPS_AT_ONCE)
+                    .collect()
+                    .await;
                 let mut out = HashMap::new();
                 for f in found {
                     if let Some((id, m)) = f? {
