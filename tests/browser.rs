@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{TestServer, repo_path};
+use dati::domain::question::{Question, QuestionKind};
+use dati::store::{AnswerRecord, WriteOp};
 
 fn browser_missing() -> Option<String> {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -24,27 +26,32 @@ fn browser_missing() -> Option<String> {
     None
 }
 
-/// Runs `tests/browser/{script}` against a fresh server, unless the browser
-/// is missing (then skips, saying so, or fails under DATI_REQUIRE_BROWSER=1).
-/// Returns the server (still running) for checks afterwards, or None when
-/// skipped.
-async fn run_browser_script(script: &str) -> Option<TestServer> {
-    if let Some(why) = browser_missing() {
-        let required = std::env::var("DATI_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-        assert!(!required, "DATI_REQUIRE_BROWSER=1 but {why}");
-        eprintln!("SKIPPED browser test {script}: {why}");
-        return None;
-    }
-    let server = TestServer::start().await;
+/// Whether to skip a browser test: says so and returns true when the browser
+/// is missing (fails instead under DATI_REQUIRE_BROWSER=1).
+fn skip_browser(script: &str) -> bool {
+    let Some(why) = browser_missing() else {
+        return false;
+    };
+    let required = std::env::var("DATI_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    assert!(!required, "DATI_REQUIRE_BROWSER=1 but {why}");
+    eprintln!("SKIPPED browser test {script}: {why}");
+    true
+}
+
+/// Runs `node tests/browser/{script} BASE_URL SCREENSHOT_DIR [extra…]`
+/// against `server` and asserts that it passed.
+async fn run_script(server: &TestServer, script: &str, extra: &[&str]) {
     let shots = repo_path("target/browser-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let base = server.url("");
     let script_path = repo_path(&format!("tests/browser/{script}"));
+    let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(script_path)
             .arg(base)
             .arg(&shots)
+            .args(&extra)
             .current_dir(repo_path("tests/browser"))
             .output()
     })
@@ -58,6 +65,18 @@ async fn run_browser_script(script: &str) -> Option<TestServer> {
         "browser test {script} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     eprintln!("{stdout}");
+}
+
+/// Runs `tests/browser/{script}` against a fresh server, unless the browser
+/// is missing (then skips, saying so, or fails under DATI_REQUIRE_BROWSER=1).
+/// Returns the server (still running) for checks afterwards, or None when
+/// skipped.
+async fn run_browser_script(script: &str) -> Option<TestServer> {
+    if skip_browser(script) {
+        return None;
+    }
+    let server = TestServer::start().await;
+    run_script(&server, script, &[]).await;
     Some(server)
 }
 
@@ -82,4 +101,165 @@ async fn two_members_play_a_duel_from_a_room_link_to_a_rematch_in_chromium() {
     assert!(server.app().stores.answers.count_answers().await.unwrap() >= 10);
     assert!(repo_path("target/browser-screenshots/duel-versus.png").exists());
     assert!(repo_path("target/browser-screenshots/duel-result.png").exists());
+}
+
+/// A small xorshift generator: the same seeded data on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() % 10_000) as f64 / 10_000.0 < p
+    }
+}
+
+/// Members in seven of the districts (and a few who never answered) with
+/// answers over the last 30 days, in three clear tiers of strength so that
+/// the upper and lower groups are the strong and the weak tier. Four
+/// questions are answered so as to be flagged: too easy (all right), too hard
+/// (a few middle members right), negative discrimination (only the strong
+/// miss it) and likely mis-keyed (most pick one wrong option; only middle
+/// members are right, so the groups do equally badly).
+async fn seed_statistics(server: &TestServer) {
+    const DAY_MS: i64 = 86_400_000;
+    let app = server.app();
+    let now = dati::rooms::wall_ms();
+    let districts = app.districts.clone();
+    let questions: Vec<_> = server
+        .bank
+        .questions()
+        .iter()
+        .filter(|q| q.kind != QuestionKind::Multiple)
+        .cloned()
+        .collect();
+    let flagged: Vec<_> = questions
+        .iter()
+        .filter(|q| q.media.is_none())
+        .take(4)
+        .cloned()
+        .collect();
+    let pool: Vec<_> = questions
+        .iter()
+        .filter(|q| !flagged.iter().any(|f| f.id == q.id))
+        .step_by(5)
+        .cloned()
+        .collect();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let members = 48;
+    let mut ops = Vec::new();
+    for i in 0..members {
+        let district = &districts[i % 7];
+        let member = app
+            .stores
+            .members
+            .create_member(&format!("会员{i:02}"), district, now - 40 * DAY_MS)
+            .await
+            .unwrap();
+        let (ability, strong, middle) = match i {
+            0..16 => (0.35, false, false),
+            16..32 => (0.65, false, true),
+            _ => (0.92, true, false),
+        };
+        // `how`: Some(right or not), or None for a timeout.
+        let mut answer = |q: &Question, k: usize, how: Option<bool>| {
+            // Members joined over the month: more answers on recent days.
+            let days_ago = ((i * 7 + k * 3) % (14 + i % 17)) as i64;
+            let at = now - days_ago * DAY_MS - (k as i64 + 1) * 60_000;
+            let right = q.answer.letters();
+            let wrong = (0..q.options.len())
+                .find(|&x| !q.answer.contains(x))
+                .map(|x| ((b'A' + x as u8) as char).to_string())
+                .unwrap();
+            let correct = how == Some(true);
+            let choice = how.map(|ok| if ok { right } else { wrong });
+            ops.push(WriteOp::Answer(AnswerRecord {
+                session_id: (member.id * 100) + days_ago,
+                question_id: q.id.clone(),
+                question_version: i64::from(q.version),
+                member_id: member.id,
+                history: q.history.as_str().into(),
+                mode: "practice".into(),
+                choice,
+                correct,
+                answer_ms: 3_000 + (i as i64 * 137 + k as i64 * 911) % 9_000,
+                points: if correct {
+                    100 * i64::from(q.difficulty) + 200
+                } else {
+                    0
+                },
+                answered_at_ms: at,
+                member_rating: Some(1500.0),
+                question_rating: 1500.0,
+            }));
+        };
+        // Too easy: everyone right.
+        answer(&flagged[0], 0, Some(true));
+        // Too hard: four middle members right.
+        answer(&flagged[1], 1, Some([20, 24, 28, 30].contains(&i)));
+        // Negative discrimination: the strong miss it, the weak get it.
+        answer(&flagged[2], 2, Some(!strong));
+        // Likely mis-keyed: most pick the same wrong option, strong or weak.
+        answer(&flagged[3], 3, Some(middle && i % 8 < 5));
+        for (k, q) in pool.iter().enumerate().filter(|(k, _)| (k + i) % 3 != 0) {
+            let p = ability - 0.03 * f64::from(q.difficulty - 1);
+            let how = if rng.chance(0.04) {
+                None
+            } else {
+                Some(rng.chance(p))
+            };
+            answer(q, k + 4, how);
+        }
+    }
+    // Members who joined but never answered lower the participation rate.
+    for i in 0..12 {
+        app.stores
+            .members
+            .create_member(&format!("新会员{i:02}"), &districts[i % 9], now - DAY_MS)
+            .await
+            .unwrap();
+    }
+    for chunk in ops.chunks(500) {
+        app.stores.answers.write_batch(chunk).await.unwrap();
+    }
+    app.stores.stats.refresh_groups(now).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_signs_in_and_reads_every_console_page_in_chromium() {
+    const NAME: &str = "组织者";
+    const PASSWORD: &str = "正确的密码 horse battery";
+    if skip_browser("admin.mjs") {
+        return;
+    }
+    let server = TestServer::start().await;
+    let hash = dati::http::admin::hash_password(PASSWORD).unwrap();
+    server
+        .app()
+        .stores
+        .organizers
+        .put_organizer(NAME, &hash, dati::rooms::wall_ms())
+        .await
+        .unwrap();
+    seed_statistics(&server).await;
+    run_script(&server, "admin.mjs", &[NAME, PASSWORD]).await;
+    for page in [
+        "signin",
+        "overview",
+        "bank",
+        "questions",
+        "members",
+        "districts",
+        "histories",
+        "days",
+    ] {
+        let shot = repo_path(&format!("target/browser-screenshots/admin-{page}.png"));
+        assert!(shot.exists(), "{} is missing", shot.display());
+    }
 }

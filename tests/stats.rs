@@ -126,6 +126,7 @@ async fn statistics_agree_with_the_answers(server: &TestServer) {
     )
     .await;
     assert_eq!(q["total"], 12);
+    assert_eq!(q["thresholds"]["too_easy_accuracy"], 0.95);
     assert_eq!(q["rows"].as_array().unwrap().len(), 5);
     let first = &q["rows"][0];
     assert_eq!(first["question_id"], "party-001");
@@ -244,6 +245,9 @@ async fn statistics_agree_with_the_answers(server: &TestServer) {
         "/api/admin/stats/days?from=2026-02-30",
         "/api/admin/stats/days?from=2026-12-01&to=2026-11-01",
         "/api/admin/stats/questions?format=pdf",
+        "/api/admin/stats/questions?sort=mood",
+        "/api/admin/stats/questions?order=sideways",
+        "/api/admin/stats/questions?flag=boring",
     ] {
         let res = http.get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 400, "{path}");

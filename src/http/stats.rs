@@ -35,6 +35,12 @@ const TOO_HARD: f64 = 0.20;
 const NEGATIVE_DISCRIMINATION: f64 = -0.1;
 /// Each group needs this many answers before the index is shown.
 const MIN_GROUP_ATTEMPTS: i64 = 5;
+const FLAGS: [&str; 4] = [
+    "too_easy",
+    "too_hard",
+    "negative_discrimination",
+    "likely_miskeyed",
+];
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -362,6 +368,25 @@ async fn questions(
                 && needle.is_none_or(|n| question.id.contains(n) || question.prompt.contains(n))
         })
         .collect();
+    if !matches!(
+        q.sort.as_deref(),
+        None | Some("attempts" | "accuracy" | "discrimination" | "id")
+    ) {
+        return Err(ApiError::bad_request(
+            "sort 可选 attempts、accuracy、discrimination、id",
+        ));
+    }
+    if !matches!(q.order.as_deref(), None | Some("asc" | "desc")) {
+        return Err(ApiError::bad_request("order 可选 asc、desc"));
+    }
+    if q.flag
+        .as_deref()
+        .is_some_and(|f| !f.is_empty() && !FLAGS.contains(&f))
+    {
+        return Err(ApiError::bad_request(
+            "flag 可选 too_easy、too_hard、negative_discrimination、likely_miskeyed",
+        ));
+    }
     let descending = q.order.as_deref() != Some("asc");
     // Sorting by id leaves every key equal, so the id tie-break decides.
     let key =
@@ -443,7 +468,23 @@ async fn questions(
     }
     .respond(
         q.format,
-        json!({"page": page, "per_page": per_page, "total": total, "groups_at_ms": groups_at}),
+        json!({
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "groups_at_ms": groups_at,
+            // The rules behind the flags, so that a console explains them
+            // from the same numbers the server uses.
+            "thresholds": {
+                "min_attempts_for_flags": MIN_ATTEMPTS_FOR_FLAGS,
+                "too_easy_accuracy": TOO_EASY,
+                "too_hard_accuracy": TOO_HARD,
+                "negative_discrimination": NEGATIVE_DISCRIMINATION,
+                "min_group_attempts": MIN_GROUP_ATTEMPTS,
+                "group_share": crate::store::stats::GROUP_SHARE,
+                "min_answers_for_groups": crate::store::stats::MIN_ANSWERS_FOR_GROUPS,
+            },
+        }),
     )
 }
 

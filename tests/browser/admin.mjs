@@ -1,0 +1,331 @@
+#!/usr/bin/env node
+// Browser test of the organizer console (/admin) on a 1280×800 laptop screen:
+// an empty form and a wrong password are refused with a message, the sixth
+// wrong password for a name is paused with the wait in minutes (429), the
+// right password signs in; every
+// page opens (overview, bank with an image question expanded, question
+// analysis, members, districts, histories, days) and is saved as
+// admin-<page>.png; a CSV export downloads; the language toggles; signing
+// out returns to the sign-in page, and a page opened signed out asks to sign
+// in first and then shows that page.
+//
+// Usage: node admin.mjs BASE_URL SCREENSHOT_DIR ORGANIZER_NAME PASSWORD
+//   CHROMIUM=/path/to/chromium   (default /usr/bin/chromium)
+// Exit code 0 on success, 1 on a failed check, 2 on the overall timeout.
+
+import { chromium } from 'playwright-core';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const [baseArg, shotArg, nameArg, passwordArg] = process.argv.slice(2);
+if (!baseArg || !shotArg || !nameArg || !passwordArg) {
+  console.error('usage: node admin.mjs BASE_URL SCREENSHOT_DIR ORGANIZER_NAME PASSWORD');
+  process.exit(64);
+}
+const BASE = baseArg.replace(/\/+$/, '');
+const SHOTS = path.resolve(shotArg);
+const OVERALL_MS = 120_000;
+
+const started = Date.now();
+const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
+const step = (msg) => console.log(`[${stamp()}] ${msg}`);
+
+class Failure extends Error {}
+const fail = (msg) => { throw new Failure(msg); };
+
+let browser;
+const overall = setTimeout(async () => {
+  console.error(`FAIL: overall timeout of ${OVERALL_MS / 1000} s exceeded`);
+  try { await browser?.close(); } catch { /* ignore */ }
+  process.exit(2);
+}, OVERALL_MS);
+
+async function main() {
+  await mkdir(SHOTS, { recursive: true });
+
+  step(`launching chromium (${process.env.CHROMIUM || '/usr/bin/chromium'})`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    reducedMotion: 'reduce', // charts draw without animation: stable screenshots
+    acceptDownloads: true,
+  });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+
+  const pageErrors = [];
+  page.on('pageerror', (err) => { pageErrors.push(err.message); console.log(`  [page error] ${err.message}`); });
+  page.on('console', (msg) => { if (msg.type() === 'error') console.log(`  [console.error] ${msg.text()}`); });
+  const byId = (id) => page.locator(`[data-testid="${id}"]`);
+  const shot = async (name) => {
+    const file = path.join(SHOTS, `admin-${name}.png`);
+    await page.screenshot({ path: file, fullPage: false });
+    step(`  saved ${file}`);
+  };
+  const rowsOf = (testid) => page.locator(`[data-testid="${testid}"] tbody tr`);
+  const waitRows = async (testid, what) => {
+    await rowsOf(testid).first().waitFor({ state: 'visible' }).catch(() => fail(`${what}: the table did not appear`));
+    const n = await rowsOf(testid).count();
+    const empty = await page.locator(`[data-testid="${testid}"] td.empty`).count();
+    if (!n || empty) fail(`${what}: the table is empty`);
+    return n;
+  };
+  const waitChart = (testid, what) => page.locator(`[data-testid="${testid}"][data-ready="1"]`)
+    .waitFor({ state: 'visible' }).catch(() => fail(`${what}: the chart was not drawn`));
+  const open = async (name) => {
+    step(`opening ${name}`);
+    await byId(`nav-${name}`).click();
+    await byId(`page-${name}`).waitFor({ state: 'visible' }).catch(() => fail(`the ${name} page did not appear`));
+    const current = await byId(`nav-${name}`).getAttribute('aria-current');
+    if (current !== 'page') fail(`the ${name} link is not marked as the current page`);
+  };
+
+  // ---- sign-in ----
+  step(`opening ${BASE}/admin/`);
+  const res = await page.goto(`${BASE}/admin/`, { waitUntil: 'domcontentloaded' })
+    .catch((err) => fail(`cannot open ${BASE}/admin/: ${err.message.split('\n')[0]}`));
+  if (!res || !res.ok()) fail(`GET /admin/ answered ${res ? res.status() : 'nothing'}`);
+  await byId('signin-name').waitFor({ state: 'visible' }).catch(() => fail('the sign-in form did not appear'));
+
+  step('submitting an empty form');
+  await byId('signin-submit').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="signin-error"]')?.textContent.trim(), null, { timeout: 5_000 })
+    .catch(() => fail('an empty form gave no message'));
+  step(`  message: ${(await byId('signin-error').textContent()).trim()}`);
+
+  step('five wrong passwords for another name, then a sixth try');
+  const stranger = `nobody-${Date.now()}`;
+  for (let i = 1; i <= 6; i++) {
+    await byId('signin-name').fill(stranger);
+    await byId('signin-password').fill(`wrong-${i}`);
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/admin/session') && r.request().method() === 'POST');
+    await byId('signin-submit').click();
+    const r = await answered;
+    const want = i <= 5 ? 401 : 429;
+    if (r.status() !== want) fail(`wrong password ${i} answered ${r.status()}, expected ${want}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid="signin-submit"]') && !document.querySelector('[data-testid="signin-submit"]').disabled);
+  }
+  const paused = (await byId('signin-error').textContent()).trim();
+  if (!/密码错误次数过多，请 \d+ 分钟后再试/.test(paused)) fail(`after too many wrong passwords the form says "${paused}"`);
+  step(`  message: ${paused}`);
+
+  step(`signing in as ${nameArg} with a wrong password`);
+  await byId('signin-name').fill(nameArg);
+  await byId('signin-password').fill(`${passwordArg}-wrong`);
+  await byId('signin-submit').click();
+  await page.waitForFunction(() => (document.querySelector('[data-testid="signin-error"]')?.textContent || '').includes('用户名或密码不正确'), null, { timeout: 10_000 })
+    .catch(async () => fail(`a wrong password did not say so (message: "${(await byId('signin-error').textContent()).trim()}")`));
+  step(`  message: ${(await byId('signin-error').textContent()).trim()}`);
+  if (await byId('nav-overview').count()) fail('a wrong password showed the navigation');
+  await shot('signin');
+
+  step('signing in with the right password');
+  await byId('signin-password').fill(passwordArg);
+  await byId('signin-submit').click();
+  await byId('page-overview').waitFor({ state: 'visible' }).catch(async () => {
+    const err = await byId('signin-error').textContent().catch(() => '');
+    fail(`sign-in did not reach the overview${err ? `: ${err}` : ''}`);
+  });
+  const who = (await byId('admin-name').textContent()).trim();
+  if (!who.includes(nameArg)) fail(`the header shows "${who}", not ${nameArg}`);
+  step(`  header names ${who}`);
+
+  // ---- overview ----
+  await byId('ov-answers').waitFor({ state: 'visible' }).catch(() => fail('the overview cards did not load'));
+  const answers = (await byId('ov-answers').locator('.stat-value').textContent()).trim();
+  const accuracy = (await byId('ov-accuracy').locator('.stat-value').textContent()).trim();
+  if (!/^[1-9][\d,]*$/.test(answers)) fail(`the answers card shows "${answers}"`);
+  if (!/%$/.test(accuracy)) fail(`the accuracy card shows "${accuracy}", not a percentage`);
+  step(`  overview: ${answers} answers, ${accuracy} right`);
+  await waitChart('chart-days', 'overview, last 30 days');
+  await waitChart('chart-histories', 'overview, accuracy per history');
+  await shot('overview');
+
+  // ---- bank ----
+  await open('bank');
+  await byId('bank-item').first().waitFor({ state: 'visible' }).catch(() => fail('the bank list did not load'));
+  const all = (await byId('bank-count').textContent()).trim();
+  step(`  bank: ${all}`);
+  await byId('bank-filter-media').selectOption('image');
+  await page.waitForFunction((before) => {
+    const c = document.querySelector('[data-testid="bank-count"]')?.textContent.trim();
+    return c && c !== before && document.querySelector('[data-testid="bank-item"]');
+  }, all, { timeout: 10_000 }).catch(() => fail('filtering the bank by images did not change the list'));
+  step(`  images only: ${(await byId('bank-count').textContent()).trim()}`);
+  const first = byId('bank-item').first();
+  const firstId = await first.getAttribute('data-id');
+  step(`  expanding ${firstId}`);
+  await first.locator('summary').click();
+  const img = first.locator('[data-testid="bank-media-image"]');
+  await img.waitFor({ state: 'visible' }).catch(() => fail(`${firstId}: no image preview after expanding`));
+  await page.waitForFunction((id) => {
+    const el = document.querySelector(`[data-testid="bank-item"][data-id="${id}"] [data-testid="bank-media-image"]`);
+    return el && el.complete && el.naturalWidth > 0;
+  }, firstId, { timeout: 10_000 }).catch(() => fail(`${firstId}: the image preview did not load`));
+  const right = await first.locator('[data-testid="bank-option-right"]').count();
+  if (right < 1) fail(`${firstId}: no option is marked right`);
+  const explanation = (await first.locator('.q-explanation').textContent()).trim();
+  if (explanation.length < 5) fail(`${firstId}: no explanation shown`);
+  step(`  ${right} option(s) marked right, explanation and image shown`);
+  await shot('bank');
+
+  // ---- question analysis ----
+  await open('questions');
+  const qRows = await waitRows('questions-table', 'question analysis');
+  step(`  ${qRows} rows`);
+  if (!(await byId('choice-bar').count())) fail('no option distribution bars');
+  const badges = page.locator('[data-testid="questions-table"] .badge');
+  if (!(await badges.count())) fail('no flag badges on the first page (the seeded data has flagged questions)');
+  const flag = (await badges.first().getAttribute('data-testid')).replace(/^flag-/, '');
+  step(`  ${await badges.count()} flag badge(s), the first: ${flag}`);
+  const sortedBy = async (key, order, what) => page.waitForFunction(([k, o]) => {
+    const th = document.querySelector(`[data-testid="sort-${k}"]`)?.closest('th');
+    return th && th.getAttribute('aria-sort') === o && document.querySelector('[data-testid="questions-table"] tbody tr');
+  }, [key, order], { timeout: 10_000 }).catch(() => fail(`${what} did not mark the column`));
+  step('  sorting by accuracy');
+  await byId('sort-accuracy').click();
+  await sortedBy('accuracy', 'descending', 'sorting by accuracy');
+  const accs = await page.locator('[data-testid="questions-table"] tbody tr td:nth-child(5)').allTextContents();
+  const nums = accs.map((s) => Number.parseFloat(s.replace(/,/g, ''))).filter((n) => !Number.isNaN(n));
+  if (nums.length < 2 || nums.some((n, i) => i && n > nums[i - 1])) fail(`accuracy is not descending: ${nums.join(', ')}`);
+  step(`  accuracy from ${nums[0]} % down to ${nums[nums.length - 1]} %`);
+
+  step(`  filtering by the flag ${flag}`);
+  await byId('questions-filter-flag').selectOption(flag);
+  await page.waitForFunction((f) => {
+    const rows = [...document.querySelectorAll('[data-testid="questions-table"] tbody tr')];
+    return rows.length && rows.every((r) => r.querySelector(`[data-testid="flag-${f}"]`));
+  }, flag, { timeout: 10_000 }).catch(() => fail(`filtering by ${flag} left rows without that flag`));
+  step(`  ${await rowsOf('questions-table').count()} row(s) flagged ${flag}`);
+  await byId('questions-filter-flag').selectOption('');
+
+  step('  recomputing the groups');
+  await byId('groups-refresh').click();
+  await page.locator('.toast-ok').first().waitFor({ state: 'visible' }).catch(() => fail('recompute gave no confirmation'));
+  const groupsAt = (await byId('groups-at').textContent()).trim();
+  if (!/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(groupsAt)) fail(`the groups time reads "${groupsAt}"`);
+  step(`  ${groupsAt}`);
+  await byId('sort-attempts').click();
+  await sortedBy('attempts', 'descending', 'sorting by attempts');
+  await waitRows('questions-table', 'question analysis after recompute');
+  // Let the confirmation go, then show a flag's tooltip if one is on screen.
+  await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 8_000 }).catch(() => {});
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = (await badges.count()) ? await badges.first().boundingBox() : null;
+  if (box && box.y + box.height < 800) await badges.first().hover();
+  await shot('questions');
+
+  // ---- members ----
+  await open('members');
+  const mRows = await waitRows('members-table', 'members');
+  const status = (await page.locator('[data-testid="members-pager"] .pager-status').textContent()).trim();
+  step(`  ${mRows} rows; ${status}`);
+  if (await byId('members-pager-next').isEnabled()) {
+    await byId('members-pager-next').click();
+    await page.waitForFunction((s) => document.querySelector('[data-testid="members-pager"] .pager-status')?.textContent.trim() !== s, status)
+      .catch(() => fail('the next page of members did not load'));
+    step(`  next page: ${(await page.locator('[data-testid="members-pager"] .pager-status').textContent()).trim()}`);
+    await byId('members-pager-prev').click();
+    await page.waitForFunction((s) => document.querySelector('[data-testid="members-pager"] .pager-status')?.textContent.trim() === s, status)
+      .catch(() => fail('the first page of members did not come back'));
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot('members');
+
+  step('  exporting members as CSV');
+  const link = byId('members-export-csv');
+  const href = await link.getAttribute('href');
+  if (!/format=csv/.test(href || '')) fail(`the CSV link is ${href}`);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 15_000 }).catch(() => fail('clicking 导出 CSV started no download')),
+    link.click(),
+  ]);
+  const file = await download.path();
+  const csv = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+  const firstLine = csv.split(/\r?\n/)[0];
+  if (!firstLine.startsWith('会员编号,昵称,区市')) fail(`the CSV starts with "${firstLine}"`);
+  const lines = csv.split(/\r?\n/).filter(Boolean).length;
+  step(`  downloaded ${download.suggestedFilename()}: "${firstLine}" and ${lines - 1} rows`);
+  if (download.suggestedFilename() !== 'members.csv') fail(`the download is named ${download.suggestedFilename()}`);
+  const fetched = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return { status: r.status, type: r.headers.get('content-type'), first: (await r.text()).replace(/^\uFEFF/, '').split(/\r?\n/)[0] };
+  }, href);
+  if (fetched.status !== 200 || fetched.first !== firstLine) fail(`fetching ${href}: ${JSON.stringify(fetched)}`);
+
+  // ---- districts ----
+  await open('districts');
+  const dRows = await waitRows('districts-table', 'districts');
+  await waitChart('chart-districts', 'participation rate per district');
+  step(`  ${dRows} districts`);
+  await shot('districts');
+
+  // ---- histories ----
+  await open('histories');
+  const hRows = await waitRows('histories-table', 'histories');
+  if (hRows !== 4) fail(`${hRows} histories, expected 4`);
+  await waitChart('chart-histories-answers', 'answers and accuracy per history');
+  await shot('histories');
+
+  // ---- days ----
+  await open('days');
+  const dayRows = await waitRows('days-table', 'days');
+  await waitChart('chart-days-line', 'answers per day');
+  step(`  ${dayRows} days`);
+  await shot('days');
+
+  // ---- language ----
+  step('switching to English and back');
+  await byId('lang-toggle').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="nav-overview"]')?.textContent.trim() === 'Overview')
+    .catch(() => fail('the navigation did not switch to English'));
+  await waitRows('days-table', 'days in English');
+  const heading = (await page.locator('h1').first().textContent()).trim();
+  if (heading !== 'Days') fail(`the English heading is "${heading}"`);
+  await byId('lang-toggle').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="nav-overview"]')?.textContent.trim() === '概览')
+    .catch(() => fail('the navigation did not switch back to Chinese'));
+
+  // ---- sign out ----
+  step('signing out');
+  await byId('signout').click();
+  await byId('signin-name').waitFor({ state: 'visible' }).catch(() => fail('signing out did not show the sign-in form'));
+  const me = await page.evaluate(async () => (await fetch('/api/admin/me')).status);
+  if (me !== 401) fail(`after signing out /api/admin/me answers ${me}`);
+  if (await byId('nav-overview').count()) fail('the navigation is still shown after signing out');
+
+  step('opening the members page signed out');
+  await page.goto(`${BASE}/admin/#/members`, { waitUntil: 'domcontentloaded' });
+  await byId('signin-name').waitFor({ state: 'visible' }).catch(() => fail('a page opened signed out did not ask to sign in'));
+  await byId('signin-name').fill(nameArg);
+  await byId('signin-password').fill(passwordArg);
+  await byId('signin-submit').click();
+  await byId('page-members').waitFor({ state: 'visible' }).catch(() => fail('after signing in the members page asked for did not open'));
+  step('  signed in again and landed on the members page');
+  await byId('signout').click();
+  await byId('signin-name').waitFor({ state: 'visible' }).catch(() => fail('the second sign-out did not show the sign-in form'));
+
+  if (pageErrors.length) fail(`uncaught page errors: ${pageErrors.join(' | ')}`);
+  step('PASS');
+}
+
+main()
+  .then(async () => {
+    clearTimeout(overall);
+    await browser?.close();
+    process.exit(0);
+  })
+  .catch(async (err) => {
+    clearTimeout(overall);
+    console.error(`FAIL: ${err instanceof Failure ? err.message : err && err.stack ? err.stack : err}`);
+    try { await browser?.close(); } catch { /* ignore */ }
+    process.exit(1);
+  });
