@@ -138,6 +138,41 @@ enum BankCommand {
         #[arg(long)]
         no_coverage_targets: bool,
     },
+    /// Write the spreadsheet template organizers fill (Chinese headings and
+    /// one example row; an .xlsx also explains every column on a second sheet).
+    Template {
+        /// FILE.xlsx or FILE.csv
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import questions from FILE (.csv, .xlsx, or a .zip bundle of one
+    /// spreadsheet and its media files) into <bank-dir>/imported.toml.
+    /// Every rejected row is reported; nothing is written while any row is
+    /// rejected unless --valid-only is given.
+    Import {
+        file: PathBuf,
+        #[arg(long, env = "DATI_BANK_DIR", default_value = "question_bank")]
+        bank_dir: PathBuf,
+        /// Write the valid rows even when some rows are rejected.
+        #[arg(long)]
+        valid_only: bool,
+        /// Check and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the whole bank in the template's columns: FILE.xlsx, FILE.csv,
+    /// or FILE.zip (the spreadsheet plus every media file it names, ready
+    /// for `dati bank import`).
+    Export {
+        #[arg(long, env = "DATI_BANK_DIR", default_value = "question_bank")]
+        bank_dir: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also export retired questions (状态 停用); by default only the
+        /// questions in play are exported.
+        #[arg(long)]
+        include_retired: bool,
+    },
 }
 
 #[derive(Args)]
@@ -215,6 +250,18 @@ fn main() -> ExitCode {
             bank_dir,
             no_coverage_targets,
         }) => bank_check(&bank_dir, !no_coverage_targets),
+        Command::Bank(BankCommand::Template { out }) => bank_template(&out),
+        Command::Bank(BankCommand::Import {
+            file,
+            bank_dir,
+            valid_only,
+            dry_run,
+        }) => bank_import(&file, &bank_dir, valid_only, dry_run),
+        Command::Bank(BankCommand::Export {
+            bank_dir,
+            out,
+            include_retired,
+        }) => bank_export(&bank_dir, &out, include_retired),
         Command::Serve(args) => serve(args),
         Command::Load(args) => load(args),
         Command::Organizer(OrganizerCommand::Add { name, database }) => {
@@ -423,6 +470,155 @@ fn bank_check(dir: &std::path::Path, targets: bool) -> ExitCode {
         }
         Err(errors) => {
             eprint!("{errors}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bank_template(out: &std::path::Path) -> ExitCode {
+    use dati::bank::template;
+    let bytes = match out.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("xlsx") => match template::template_xlsx() {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("cannot build the template: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Some(e) if e.eq_ignore_ascii_case("csv") => template::template_csv(),
+        _ => {
+            eprintln!("--out must name a .xlsx or .csv file");
+            return ExitCode::FAILURE;
+        }
+    };
+    match std::fs::write(out, bytes) {
+        Ok(()) => {
+            println!("wrote the import template to {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot write {}: {e}", out.display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bank_import(
+    file: &std::path::Path,
+    bank_dir: &std::path::Path,
+    valid_only: bool,
+    dry_run: bool,
+) -> ExitCode {
+    use dati::bank::import::{self, ImportError, ImportOptions};
+    use std::io::IsTerminal;
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // A bar only where someone watches, and only when it takes a while.
+    let terminal = std::io::stderr().is_terminal();
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut progress = |done: usize, total: usize| {
+        if !terminal || total <= 500 {
+            return;
+        }
+        let bar = bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("检查 {bar:40} {pos}/{len} 行 {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        bar.set_position(done as u64);
+    };
+    let options = ImportOptions {
+        valid_only,
+        dry_run,
+    };
+    let result = import::import(bank_dir, &bytes, &options, &mut progress);
+    if let Some(bar) = bar.take() {
+        bar.finish_and_clear();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(ImportError::Bank(errors)) => {
+            eprint!("{}: {errors}", bank_dir.display());
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    for row in &report.rejected {
+        eprintln!("{row}");
+    }
+    println!("{}", report.summary());
+    let target = bank_dir.join(dati::bank::IMPORTED_FILE);
+    if report.written {
+        if report.changed_files {
+            println!("written to {}", target.display());
+        } else {
+            println!(
+                "{} already holds these questions; nothing changed",
+                target.display()
+            );
+        }
+        ExitCode::SUCCESS
+    } else if dry_run {
+        println!("dry run: nothing written");
+        if report.rejected.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    } else if report.accepted == 0 {
+        println!("nothing written: no row passed the checks");
+        ExitCode::FAILURE
+    } else {
+        println!(
+            "nothing written: fix the rows above and import again, or use --valid-only to import the {} valid rows",
+            report.accepted
+        );
+        ExitCode::FAILURE
+    }
+}
+
+fn bank_export(
+    bank_dir: &std::path::Path,
+    out: &std::path::Path,
+    include_retired: bool,
+) -> ExitCode {
+    use dati::bank::export::{self, ExportFormat};
+    let Some(format) = ExportFormat::from_path(out) else {
+        eprintln!("--out must name a .xlsx, .csv or .zip file");
+        return ExitCode::FAILURE;
+    };
+    let bank = match Bank::load(bank_dir) {
+        Ok(bank) => bank,
+        Err(e) => {
+            eprint!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let written = export::export(&bank, include_retired, format)
+        .and_then(|bytes| Ok(std::fs::write(out, bytes)?));
+    match written {
+        Ok(()) => {
+            let n = if include_retired {
+                bank.all_questions().len()
+            } else {
+                bank.len()
+            };
+            println!("exported {n} questions to {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot export to {}: {e:#}", out.display());
             ExitCode::FAILURE
         }
     }

@@ -236,6 +236,10 @@ async fn statistics_agree_with_the_answers(server: &TestServer) {
             .starts_with("/media/")
     );
 
+    let retired = get(&http, server, "/api/admin/questions?status=retired").await;
+    assert_eq!(retired["total"], 0, "the shipped bank retires nothing");
+    assert_eq!(bank["rows"][0]["retired"], false);
+
     // Bad parameters are refused with a reason.
     for path in [
         "/api/admin/stats/questions?per_page=0",
@@ -248,6 +252,7 @@ async fn statistics_agree_with_the_answers(server: &TestServer) {
         "/api/admin/stats/questions?sort=mood",
         "/api/admin/stats/questions?order=sideways",
         "/api/admin/stats/questions?flag=boring",
+        "/api/admin/questions?status=sleeping",
     ] {
         let res = http.get(server.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 400, "{path}");

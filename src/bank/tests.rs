@@ -254,3 +254,102 @@ fn a_small_bank_falls_short_of_every_target_and_says_which() {
             .is_empty()
     );
 }
+
+#[test]
+fn retired_questions_load_and_are_found_by_id_but_not_played_or_counted() {
+    let retired = GOOD.replacen("time_limit = 15\n", "time_limit = 15\nretired = true\n", 1);
+    let (_dir, bank) = bank_with(&[("party.toml", &retired)], &[]);
+    let bank = bank.unwrap();
+    assert_eq!(bank.len(), 1);
+    let played: Vec<&str> = bank.questions().iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(played, ["party-001"]);
+    let all: Vec<&str> = bank.all_questions().iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(all, ["party-001", "party-002"]);
+    assert!(bank.is_retired("party-002"));
+    assert!(!bank.is_retired("party-001"));
+    assert_eq!(
+        bank.get("party-002").unwrap().prompt,
+        "遵义会议于1935年召开。"
+    );
+    assert!(bank.get_active("party-002").is_none());
+    assert!(bank.get_active("party-001").is_some());
+    assert_eq!(bank.file_of("party-002"), Some("party.toml"));
+    let c = bank.coverage();
+    assert_eq!(c.total, 1);
+    assert_eq!(c.by_kind.get("true_false"), None);
+}
+
+#[test]
+fn a_retired_question_is_still_checked_and_keeps_its_id_unique() {
+    let bad = "[[question]]\nid = \"x\"\nhistory = \"prc\"\ndifficulty = 9\nkind = \"true_false\"\nprompt = \"问\"\nanswer = \"true\"\nexplanation = \"解\"\nsource = \"源\"\ntime_limit = 10\nretired = true\n";
+    let (_dir, bank) = bank_with(&[("x.toml", bad)], &[]);
+    assert!(problems(bank)[0].contains("difficulty 9"));
+    let retired = GOOD.replace("time_limit = 20\n", "time_limit = 20\nretired = true\n");
+    let (_dir, bank) = bank_with(&[("a.toml", &retired), ("b.toml", GOOD)], &[]);
+    assert!(problems(bank)[0].contains("duplicate id"));
+}
+
+#[test]
+fn raw_questions_written_as_toml_read_back_the_same() {
+    let file: RawFile = toml::from_str(GOOD).unwrap();
+    let mut file = file;
+    file.question[1].retired = true;
+    file.question[0].media = Some(RawMedia {
+        kind: "image".into(),
+        file: "map.svg".into(),
+        alt: Some("一幅地图，标出 \"南湖\"\n第二行".into()),
+        caption: None,
+        duration: None,
+    });
+    let text = toml::to_string(&file).unwrap();
+    assert!(text.contains("retired = true"), "{text}");
+    assert_eq!(text.matches("retired").count(), 1, "{text}");
+    assert!(!text.contains("caption"), "{text}");
+    let back: RawFile = toml::from_str(&text).unwrap();
+    assert_eq!(back.question, file.question);
+    let (_dir, bank) = bank_with(&[("party.toml", &text)], &[("map.svg", 10)]);
+    let bank = bank.unwrap();
+    assert!(bank.is_retired("party-002"));
+    assert_eq!(
+        bank.get("party-001").unwrap().media.as_ref().unwrap().file,
+        "map.svg"
+    );
+}
+
+#[test]
+fn load_replacing_checks_a_file_before_it_is_written() {
+    let (dir, bank) = bank_with(&[("party.toml", GOOD)], &[]);
+    assert!(bank.is_ok());
+    let other = GOOD.replace("party-00", "other-00");
+    let bank = Bank::load_replacing(dir.path(), Some((IMPORTED_FILE, &other))).unwrap();
+    assert_eq!(bank.len(), 4);
+    assert_eq!(bank.file_of("other-001"), Some(IMPORTED_FILE));
+    assert!(!dir.path().join(IMPORTED_FILE).exists());
+    let clash = Bank::load_replacing(dir.path(), Some((IMPORTED_FILE, GOOD)));
+    assert!(problems(clash)[0].contains("duplicate id, first used in imported.toml"));
+}
+
+#[test]
+fn every_rule_names_the_field_it_is_about() {
+    assert_eq!(Rule::Difficulty(7).field(), Field::Difficulty);
+    assert_eq!(Rule::SameOptions(0, 3).field(), Field::Option(3));
+    assert_eq!(Rule::EmptyOption(2).field(), Field::Option(2));
+    assert_eq!(
+        Rule::AnswerLetter {
+            letter: 'E',
+            options: 4
+        }
+        .field(),
+        Field::Answer
+    );
+    assert_eq!(Rule::MediaAlt.field(), Field::MediaAlt);
+    assert_eq!(Rule::DurationTooLong(30).field(), Field::MediaDuration);
+    assert_eq!(
+        Rule::AnswerLetter {
+            letter: 'E',
+            options: 4
+        }
+        .to_string(),
+        "answer letter 'E' names no option (A–D)"
+    );
+}

@@ -263,7 +263,7 @@ async fn notebook(
     let entries: Vec<NotebookEntry> = items
         .iter()
         .filter_map(|item| {
-            let q = bank.get(&item.question_id)?;
+            let q = bank.get_active(&item.question_id)?;
             Some(NotebookEntry {
                 question_id: q.id.clone(),
                 history: q.history.as_str().into(),

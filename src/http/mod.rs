@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod app_signin;
+pub mod bank_admin;
 pub mod error;
 pub mod session;
 pub mod stats;
@@ -28,7 +29,12 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router(app: Arc<App>) -> Router {
     let api = api::routes()
-        .nest("/admin", admin::routes().merge(stats::routes()))
+        .nest(
+            "/admin",
+            admin::routes()
+                .merge(stats::routes())
+                .merge(bank_admin::routes()),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Media stays outside the compression layer: audio and video are
     // already compressed, and compressing breaks range requests.

@@ -767,6 +767,9 @@ struct BankQuery {
     /// image | audio | video | text
     media: Option<String>,
     q: Option<String>,
+    /// active | retired | all (default): retired questions are not
+    /// played but keep their statistics.
+    status: Option<String>,
 }
 
 /// The bank browser: every question with its answer, explanation, source
@@ -778,15 +781,29 @@ async fn bank(
 ) -> Result<Json<Value>, ApiError> {
     let q = query(q)?;
     let (page, per_page) = limits(q.page, q.per_page)?;
+    if !matches!(
+        q.status.as_deref(),
+        None | Some("" | "all" | "active" | "retired")
+    ) {
+        return Err(ApiError::bad_request("status 可选 active、retired、all"));
+    }
     let needle = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let bank = app.bank.current();
     let matching: Vec<&Arc<Question>> = bank
-        .questions()
+        .all_questions()
         .iter()
         .filter(|x| {
-            q.history
-                .as_deref()
-                .is_none_or(|h| h.is_empty() || x.history.as_str() == h)
+            let retired = bank.is_retired(&x.id);
+            let wanted = match q.status.as_deref() {
+                None | Some("") | Some("all") => true,
+                Some("active") => !retired,
+                Some("retired") => retired,
+                Some(_) => false,
+            };
+            wanted
+                && q.history
+                    .as_deref()
+                    .is_none_or(|h| h.is_empty() || x.history.as_str() == h)
                 && q.difficulty.is_none_or(|d| x.difficulty == d)
                 && q.kind
                     .as_deref()
@@ -826,6 +843,7 @@ async fn bank(
                 "source": x.source,
                 "time_limit_ms": x.time_limit.as_millis() as u64,
                 "media": x.media.as_ref().map(media_view),
+                "retired": bank.is_retired(&x.id),
             })
         })
         .collect();

@@ -273,7 +273,8 @@ impl SoloPlayer {
         {
             Ok(Ok(items)) => items
                 .iter()
-                .filter_map(|item| bank.get(&item.question_id).cloned())
+                // Retired questions are not played, not even in review.
+                .filter_map(|item| bank.get_active(&item.question_id).cloned())
                 .take(size)
                 .collect(),
             Ok(Err(e)) => {
