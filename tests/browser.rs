@@ -263,3 +263,59 @@ async fn an_organizer_signs_in_and_reads_every_console_page_in_chromium() {
         assert!(shot.exists(), "{} is missing", shot.display());
     }
 }
+
+/// `from` copied into `to`, folders and all.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_checks_and_imports_a_spreadsheet_in_chromium() {
+    const NAME: &str = "组织者";
+    const PASSWORD: &str = "正确的密码 horse battery";
+    const NEW_ID: &str = "browser-import-001";
+    if skip_browser("admin_import.mjs") {
+        return;
+    }
+    // The import writes to the bank folder: use a copy, never question_bank/.
+    let bank = tempfile::tempdir().unwrap();
+    copy_dir(&repo_path("question_bank"), bank.path());
+    let bank_dir = bank.path().to_path_buf();
+    let server = TestServer::start_with(|c| c.bank_dir = bank_dir).await;
+    assert!(server.bank.get(NEW_ID).is_none());
+    let hash = dati::http::admin::hash_password(PASSWORD).unwrap();
+    server
+        .app()
+        .stores
+        .organizers
+        .put_organizer(NAME, &hash, dati::rooms::wall_ms())
+        .await
+        .unwrap();
+    run_script(&server, "admin_import.mjs", &[NAME, PASSWORD]).await;
+    for shot in ["admin-import-report", "admin-import-done"] {
+        let shot = repo_path(&format!("target/browser-screenshots/{shot}.png"));
+        assert!(shot.exists(), "{} is missing", shot.display());
+    }
+    // The valid row is in the bank the server plays from, as a new question;
+    // the rows with errors are not.
+    let now = server.app().bank.current();
+    let q = now
+        .get(NEW_ID)
+        .expect("the imported question is in the bank");
+    assert_eq!(q.version, 1);
+    assert_eq!(q.answer.letters(), "B");
+    assert_eq!(now.len(), server.bank.len() + 1);
+    for rejected in ["browser-import-002", "browser-import-003"] {
+        assert!(now.get(rejected).is_none(), "{rejected} was imported");
+    }
+    assert!(bank.path().join(dati::bank::IMPORTED_FILE).exists());
+}

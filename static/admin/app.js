@@ -7,6 +7,7 @@ import { destroyCharts } from './js/charts.js';
 import { renderSignin } from './js/pages/signin.js';
 import { renderOverview } from './js/pages/overview.js';
 import { renderBank } from './js/pages/bank.js';
+import { renderImport } from './js/pages/import.js';
 import { renderQuestions } from './js/pages/questions.js';
 import { renderMembers } from './js/pages/members.js';
 import { renderDistricts } from './js/pages/districts.js';
@@ -16,6 +17,7 @@ import { renderDays } from './js/pages/days.js';
 const PAGES = {
   overview: renderOverview,
   bank: renderBank,
+  import: renderImport,
   questions: renderQuestions,
   members: renderMembers,
   districts: renderDistricts,

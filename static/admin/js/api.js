@@ -22,6 +22,18 @@ export async function api(method, path, body) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
+  return request(path, opts);
+}
+
+/** POSTs `body` (a File or Blob) as the raw request body with `contentType`; JSON back. */
+export function upload(path, body, contentType) {
+  return request(path, {
+    method: 'POST', body, credentials: 'same-origin',
+    headers: { Accept: 'application/json', 'Content-Type': contentType },
+  });
+}
+
+async function request(path, opts) {
   let res;
   try {
     res = await fetch(path, opts);
