@@ -143,6 +143,18 @@ async fn play_on(
     }
 }
 
+/// Two members, 甲 and 乙, connected and in the duel queue, in that order:
+/// they meet at once.
+async fn queued_pair(
+    server: &TestServer,
+) -> (common::TestMember, common::TestMember, WsClient, WsClient) {
+    let (a, b) = (server.member("甲").await, server.member("乙").await);
+    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
+    queue(&mut ca).await;
+    queue(&mut cb).await;
+    (a, b, ca, cb)
+}
+
 async fn queue(c: &mut WsClient) {
     c.send(&ClientMsg::DuelQueue { relaxed: false }).await;
     match c.recv().await {
@@ -162,10 +174,7 @@ async fn two_members_meet_in_the_queue_and_play_a_full_duel(backend: Backend) {
         return;
     };
     let server = &env.server;
-    let (a, b) = (server.member("甲").await, server.member("乙").await);
-    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
-    queue(&mut ca).await;
-    queue(&mut cb).await;
+    let (a, _b, mut ca, mut cb) = queued_pair(server).await;
     let (pa, pb) = tokio::join!(
         play_match(&mut ca, &server.bank, Play::Right),
         play_match(&mut cb, &server.bank, Play::Wrong)
@@ -431,10 +440,7 @@ async fn a_player_who_drops_mid_question_resumes_with_nothing_lost(backend: Back
         return;
     };
     let server = &env.server;
-    let (a, b) = (server.member("甲").await, server.member("乙").await);
-    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
-    queue(&mut ca).await;
-    queue(&mut cb).await;
+    let (a, _b, mut ca, mut cb) = queued_pair(server).await;
     let (match_id, started_a, _) = expect_started(&mut ca).await;
     // A plays question 1, then question 2 appears and A's phone drops.
     let bank = server.bank.clone();
@@ -575,10 +581,7 @@ async fn a_player_gone_past_the_grace_period_forfeits(backend: Backend) {
         return;
     };
     let server = &env.server;
-    let (a, b) = (server.member("甲").await, server.member("乙").await);
-    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
-    queue(&mut ca).await;
-    queue(&mut cb).await;
+    let (a, _b, mut ca, mut cb) = queued_pair(server).await;
     let (match_id, _, _) = expect_started(&mut ca).await;
     let (_, started_b, _) = expect_started(&mut cb).await;
     let q = open_question(&mut ca, &match_id).await;
@@ -637,10 +640,7 @@ async fn leaving_before_any_answer_aborts_without_a_result(backend: Backend) {
         return;
     };
     let server = &env.server;
-    let (a, b) = (server.member("甲").await, server.member("乙").await);
-    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
-    queue(&mut ca).await;
-    queue(&mut cb).await;
+    let (a, _b, mut ca, mut cb) = queued_pair(server).await;
     let (match_id, _, _) = expect_started(&mut ca).await;
     ca.send(&ClientMsg::MatchLeave {
         match_id: match_id.clone(),
@@ -760,10 +760,7 @@ async fn both_players_asking_for_a_rematch_start_a_new_match(backend: Backend) {
         return;
     };
     let server = &env.server;
-    let (a, b) = (server.member("甲").await, server.member("乙").await);
-    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
-    queue(&mut ca).await;
-    queue(&mut cb).await;
+    let (_a, _b, mut ca, mut cb) = queued_pair(server).await;
     let (pa, _) = tokio::join!(
         play_match(&mut ca, &server.bank, Play::Right),
         play_match(&mut cb, &server.bank, Play::Right)
@@ -891,10 +888,7 @@ async fn a_shutdown_mid_duel_ends_it_and_keeps_every_answer(backend: Backend) {
     else {
         return;
     };
-    let (a, b) = (env.server.member("甲").await, env.server.member("乙").await);
-    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
-    queue(&mut ca).await;
-    queue(&mut cb).await;
+    let (a, _b, mut ca, cb) = queued_pair(&env.server).await;
     let (match_id, _, _) = expect_started(&mut ca).await;
     let q = open_question(&mut ca, &match_id).await;
     ca.send(&ClientMsg::MatchAnswer {
@@ -935,10 +929,7 @@ async fn a_rematch_offer_ends_when_the_opponent_leaves(backend: Backend) {
         return;
     };
     let server = &env.server;
-    let (a, b) = (server.member("甲").await, server.member("乙").await);
-    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
-    queue(&mut ca).await;
-    queue(&mut cb).await;
+    let (_a, b, mut ca, mut cb) = queued_pair(server).await;
     let (pa, _) = tokio::join!(
         play_match(&mut ca, &server.bank, Play::Right),
         play_match(&mut cb, &server.bank, Play::Wrong)
