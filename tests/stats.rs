@@ -171,6 +171,23 @@ async fn statistics_agree_with_the_answers(server: &TestServer) {
     .await;
     assert_eq!(south["total"], 20);
 
+    // Search by nickname; LIKE's wildcards are taken literally.
+    let named = get(
+        &http,
+        server,
+        "/api/admin/stats/members?q=%E4%BC%9A%E5%91%981",
+    )
+    .await;
+    assert_eq!(named["total"], 11, "会员1 and 会员10–19");
+    let percent = get(&http, server, "/api/admin/stats/members?q=%25").await;
+    assert_eq!(percent["total"], 0);
+    assert!(
+        named["rows"][0]["last_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-30 ")
+    );
+
     let districts = get(&http, server, "/api/admin/stats/districts").await;
     let rows = districts["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 10, "every configured district is listed");

@@ -495,6 +495,8 @@ struct MemberQuery {
     #[serde(default)]
     format: Format,
     district: Option<String>,
+    /// Text in the nickname.
+    q: Option<String>,
     /// points | answers | accuracy | recent
     sort: Option<String>,
 }
@@ -508,7 +510,7 @@ const MEMBER_COLUMNS: &[(&str, &str)] = &[
     ("accuracy", "正确率"),
     ("points", "积分"),
     ("mean_ms", "平均用时(毫秒)"),
-    ("last_at_ms", "最近作答(毫秒时间戳)"),
+    ("last_at", "最近作答(北京时间)"),
 ];
 
 async fn members(
@@ -530,6 +532,7 @@ async fn members(
         }
     };
     let district = q.district.as_deref().filter(|d| !d.is_empty());
+    let name = q.q.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let (limit, offset) = if q.format == Format::Json {
         (per_page as i64, ((page - 1) * per_page) as i64)
     } else {
@@ -538,7 +541,7 @@ async fn members(
     let (total, rows) = app
         .stores
         .stats
-        .member_rows(district, order, limit, offset)
+        .member_rows(district, name, order, limit, offset)
         .await?;
     let rows = rows
         .into_iter()
@@ -553,6 +556,7 @@ async fn members(
                 "points": m.points,
                 "mean_ms": (m.answers > 0).then(|| m.answer_ms_total / m.answers),
                 "last_at_ms": m.last_at_ms,
+                "last_at": format_beijing_time(m.last_at_ms),
             })
         })
         .collect();
@@ -855,6 +859,19 @@ async fn bank(
     })))
 }
 
+/// `YYYY-MM-DD HH:MM` in Beijing time, for people reading an export.
+fn format_beijing_time(at_ms: i64) -> String {
+    let minutes = (at_ms + 8 * 60 * 60 * 1000).div_euclid(60_000);
+    let day = minutes.div_euclid(24 * 60);
+    let minute_of_day = minutes.rem_euclid(24 * 60);
+    format!(
+        "{} {:02}:{:02}",
+        format_date(day),
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
+}
+
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
 fn parse_date(s: &str) -> Option<i64> {
     let mut parts = s.trim().split('-');
@@ -911,6 +928,12 @@ mod tests {
         assert_eq!(parse_date("2026-02-29"), None);
         assert_eq!(parse_date("2026-13-01"), None);
         assert_eq!(parse_date("yesterday"), None);
+    }
+
+    #[test]
+    fn export_times_read_in_beijing_time() {
+        // 2026-11-29T16:05:00Z is 00:05 on the 30th in Beijing.
+        assert_eq!(format_beijing_time(1_795_968_300_000), "2026-11-30 00:05");
     }
 
     #[test]

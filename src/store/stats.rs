@@ -126,11 +126,12 @@ pub trait StatsStore: Send + Sync {
     /// Recomputes the upper and lower groups' attempts per question from
     /// all answers; returns how many questions were updated.
     async fn refresh_groups(&self, now_ms: i64) -> StoreResult<usize>;
-    /// One page of members who have answered, optionally of one district,
-    /// and how many there are in all.
+    /// One page of members who have answered, optionally of one district
+    /// and with `name` in their nickname, and how many there are in all.
     async fn member_rows(
         &self,
         district: Option<&str>,
+        name: Option<&str>,
         order: MemberOrder,
         limit: i64,
         offset: i64,
@@ -318,14 +319,26 @@ macro_rules! impl_stats_store {
             async fn member_rows(
                 &self,
                 district: Option<&str>,
+                name: Option<&str>,
                 order: MemberOrder,
                 limit: i64,
                 offset: i64,
             ) -> StoreResult<(i64, Vec<MemberRow>)> {
+                // LIKE with the wildcards in the name escaped: a search
+                // for "50%" finds "50%", not everything.
+                let pattern = name.map(|n| {
+                    format!("%{}%", n.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+                });
                 let filter = |q: &mut QueryBuilder<'_, $db>| {
+                    q.push(" WHERE 1 = 1");
                     if let Some(d) = district {
-                        q.push(" WHERE m.district = ");
+                        q.push(" AND m.district = ");
                         q.push_bind(d.to_owned());
+                    }
+                    if let Some(p) = &pattern {
+                        q.push(" AND m.nickname LIKE ");
+                        q.push_bind(p.clone());
+                        q.push(" ESCAPE '\\'");
                     }
                 };
                 let mut count = QueryBuilder::<$db>::new(

@@ -237,6 +237,15 @@ async function main() {
     await page.waitForFunction((s) => document.querySelector('[data-testid="members-pager"] .pager-status')?.textContent.trim() === s, status)
       .catch(() => fail('the first page of members did not come back'));
   }
+  step('  searching members by nickname');
+  const firstName = (await page.locator('[data-testid="members-table"] tbody tr th').first().textContent()).trim();
+  await byId('members-search').fill(firstName);
+  await page.waitForFunction((n) => {
+    const cells = [...document.querySelectorAll('[data-testid="members-table"] tbody tr th')];
+    return cells.length > 0 && cells.every((c) => c.textContent.includes(n));
+  }, firstName).catch(() => fail(`searching members for ${firstName} did not filter the table`));
+  await byId('members-search').fill('');
+  await waitRows('members-table', 'members');
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot('members');
 

@@ -1,10 +1,11 @@
-// Members: everyone who has answered, by district, sorted by points, answers,
-// accuracy or the latest answer; paged and exportable.
+// Members: everyone who has answered, searchable by nickname, by district,
+// sorted by points, answers, accuracy or the latest answer; paged and
+// exportable.
 import { t } from '../../i18n.js';
 import { h, mount, fill } from '/js/dom.js';
 import { get, qs } from '../api.js';
 import { int, pct, secs, dateTime } from '../format.js';
-import { pageHeader, filterBar, selectField, dataTable, pager, exportLinks, loadingBox, errorBox, intParam } from '../ui.js';
+import { pageHeader, filterBar, selectField, inputField, dataTable, pager, exportLinks, loadingBox, errorBox, intParam } from '../ui.js';
 
 const PER_PAGE = 25;
 const PATH = '/api/admin/stats/members';
@@ -14,6 +15,7 @@ export function renderMembers(ctx) {
   const p = ctx.params;
   const state = {
     district: p.get('district') || '',
+    q: p.get('q') || '',
     sort: SORTS.includes(p.get('sort')) ? p.get('sort') : 'points',
     page: intParam(p, 'page', 1),
   };
@@ -54,6 +56,8 @@ export function renderMembers(ctx) {
     fill(paging, pager({ page: state.page, perPage: PER_PAGE, total: data.total, onPage: (n) => { state.page = n; load(); }, testid: 'members-pager' }));
   };
   const set = (key) => (value) => { state[key] = value; state.page = 1; load(); };
+  let timer = null;
+  const search = (value) => { clearTimeout(timer); timer = setTimeout(() => set('q')(value.trim()), 300); };
 
   const districtField = (names) => selectField({
     label: t('filter.district'), value: state.district, options: names.map((d) => ({ value: d, label: d })),
@@ -68,6 +72,7 @@ export function renderMembers(ctx) {
   mount(h('section', { class: 'page members', testid: 'page-members' },
     pageHeader(t('mb.title')),
     filterBar(t('mb.title'),
+      inputField({ label: t('filter.q'), value: state.q, type: 'search', placeholder: t('mb.search.placeholder'), onInput: search, testid: 'members-search' }),
       districtBox,
       selectField({
         label: t('filter.sort'), value: state.sort, all: false,
