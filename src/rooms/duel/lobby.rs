@@ -444,6 +444,7 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
         .expect("a duel of bank questions is a valid contest");
     RoomSetup {
         id: duels.ids.next(),
+        mode: super::room::MatchMode::Duel,
         contest,
         seats,
         relaxed: game.relaxed,

@@ -54,6 +54,7 @@ pub type OutboxTx = mpsc::Sender<Outbound>;
 #[derive(Debug, Clone)]
 pub struct MatchLink {
     pub match_id: i64,
+    pub mode: room::MatchMode,
     cmds: mpsc::Sender<MatchCmd>,
     /// Set when the match is over (its task may linger for late readers).
     over: Arc<AtomicBool>,
@@ -66,9 +67,10 @@ impl std::fmt::Debug for MatchCmd {
 }
 
 impl MatchLink {
-    fn new(match_id: i64, cmds: mpsc::Sender<MatchCmd>) -> MatchLink {
+    fn new(match_id: i64, mode: room::MatchMode, cmds: mpsc::Sender<MatchCmd>) -> MatchLink {
         MatchLink {
             match_id,
+            mode,
             cmds,
             over: Arc::new(AtomicBool::new(false)),
         }
@@ -294,7 +296,7 @@ impl Duels {
             .filter(|(link, _)| !link.is_over())
             .map(|(link, _)| ActiveMatchView {
                 match_id: link.match_id.to_string(),
-                mode: "duel".into(),
+                mode: link.mode.as_str().into(),
             })
     }
 

@@ -70,6 +70,31 @@ pub enum MatchCmd {
     },
 }
 
+/// The mode a room plays: duels and ladder races share this runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchMode {
+    Duel,
+    Ladder,
+}
+
+impl MatchMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchMode::Duel => "duel",
+            MatchMode::Ladder => "ladder",
+        }
+    }
+
+    /// The answer mode recorded for a player whose result does not count
+    /// (past a daily cap): kept apart so that boards leave it out.
+    pub fn casual(self) -> &'static str {
+        match self {
+            MatchMode::Duel => "duel_casual",
+            MatchMode::Ladder => "ladder_casual",
+        }
+    }
+}
+
 /// A seat as the room sees it.
 pub struct RoomSeat {
     pub info: SeatInfo,
@@ -84,6 +109,7 @@ pub struct RoomSeat {
 
 pub struct RoomSetup {
     pub id: i64,
+    pub mode: MatchMode,
     pub contest: Contest,
     pub seats: Vec<RoomSeat>,
     pub relaxed: bool,
@@ -92,6 +118,7 @@ pub struct RoomSetup {
 struct Room {
     duels: Arc<Duels>,
     id: i64,
+    mode: MatchMode,
     id_text: String,
     contest: Contest,
     seats: Vec<RoomSeat>,
@@ -110,11 +137,12 @@ struct Room {
 
 pub fn spawn(duels: Arc<Duels>, setup: RoomSetup) -> MatchLink {
     let (tx, rx) = mpsc::channel(INBOX_CAPACITY);
-    let link = MatchLink::new(setup.id, tx);
+    let link = MatchLink::new(setup.id, setup.mode, tx);
     let seats = setup.seats.len();
     let room = Room {
         id_text: setup.id.to_string(),
         id: setup.id,
+        mode: setup.mode,
         contest: setup.contest,
         relaxed: setup.relaxed,
         started_at_ms: wall_ms(),
@@ -183,7 +211,7 @@ impl Room {
     fn begin(&mut self) {
         let start = MatchStart {
             match_id: self.id,
-            mode: "duel".into(),
+            mode: self.mode.as_str().into(),
             relaxed: self.relaxed,
             started_at_ms: self.started_at_ms,
             questions: self
@@ -230,6 +258,7 @@ impl Room {
         infos: &[SeatInfo],
     ) -> crate::ws::protocol::MatchStartedView {
         views::started(
+            self.mode,
             seat,
             infos,
             self.contest.len() as u32,
@@ -435,9 +464,9 @@ impl Room {
             .stats
             .observe(&q.id, answer.correct, answer.answer_time);
         let mode = if self.seats[seat].counted {
-            "duel"
+            self.mode.as_str()
         } else {
-            "duel_casual"
+            self.mode.casual()
         };
         self.duels.record(WriteOp::Answer(AnswerRecord {
             session_id: self.id,
@@ -546,7 +575,7 @@ impl Room {
         players.sort_by_key(|p| p.seat);
         self.duels.record(WriteOp::MatchFinished(MatchEnd {
             match_id: self.id,
-            mode: "duel".into(),
+            mode: self.mode.as_str().into(),
             relaxed: self.relaxed,
             started_at_ms: self.started_at_ms,
             finished_at_ms,

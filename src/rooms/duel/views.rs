@@ -38,6 +38,7 @@ impl SeatInfo {
 }
 
 pub fn started(
+    mode: super::room::MatchMode,
     seat: usize,
     infos: &[SeatInfo],
     total: u32,
@@ -46,7 +47,7 @@ pub fn started(
     relaxed: bool,
 ) -> MatchStartedView {
     MatchStartedView {
-        mode: "duel".into(),
+        mode: mode.as_str().into(),
         seat: seat as u8,
         players: infos.iter().enumerate().map(|(i, s)| s.view(i)).collect(),
         total,
