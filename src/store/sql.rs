@@ -144,7 +144,8 @@ fn fold_duel_results<'a>(
 ) -> Vec<(i64, DuelRating)> {
     let mut folded: Vec<(i64, DuelRating)> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
-    for (m, p) in results {
+    // Only duels move the duel rating; other modes keep their own.
+    for (m, p) in results.into_iter().filter(|(m, _)| m.mode == "duel") {
         let Some(member_id) = p.member_id.filter(|_| p.rated) else {
             continue;
         };

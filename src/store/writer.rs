@@ -250,7 +250,8 @@ impl Writer {
         let ratings: Vec<ScoreEvent> = batch
             .iter()
             .filter_map(|op| match op {
-                WriteOp::MatchFinished(m) => Some(m),
+                // Only duels move the duel rating; other modes keep their own.
+                WriteOp::MatchFinished(m) if m.mode == "duel" => Some(m),
                 _ => None,
             })
             .flat_map(|m| {
