@@ -175,6 +175,7 @@ async fn the_duel_rating_is_served_and_its_board_survives_a_restart() {
         rating_after,
         deviation_after: 100.0,
         volatility_after: 0.06,
+        ladder: None,
     };
     server
         .app()

@@ -415,6 +415,7 @@ fn result(s: &MatchSeat, result: &str, points: i64, rating_after: f64) -> MatchP
         rating_after,
         deviation_after: 300.0,
         volatility_after: 0.06,
+        ladder: None,
     }
 }
 

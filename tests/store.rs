@@ -7,8 +7,8 @@ mod common;
 use common::PgDatabase;
 use dati::domain::notebook::BOX_INTERVALS_MS;
 use dati::store::{
-    AnswerRecord, DuelRating, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart,
-    SessionEnd, SessionStart, Stores, WriteOp, sql,
+    AnswerRecord, DuelRating, LadderChange, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat,
+    MatchStart, SessionEnd, SessionStart, Stores, WriteOp, sql,
 };
 
 const T0: i64 = 1_796_000_000_000;
@@ -101,6 +101,7 @@ fn outcome(s: &MatchSeat, place: i64, result: &str, rating_after: f64) -> MatchP
         rating_after,
         deviation_after: if s.rated { 290.0 } else { 350.0 },
         volatility_after: 0.06,
+        ladder: None,
     }
 }
 
@@ -610,6 +611,89 @@ async fn suite(stores: Stores) {
     stores.answers.ping().await.unwrap();
 
     match_suite(&stores, a.id, b.id).await;
+    ladder_suite(&stores, a.id, b.id).await;
+}
+
+/// A ladder race's end for members `a` and `b` (places 1 and 3) and two bots.
+fn race_end(match_id: i64, season_id: i64, finished: i64, a: i64, b: i64, stars: i64) -> WriteOp {
+    let change = |before: i64, after: i64| LadderChange {
+        season_id,
+        tier_before: "bronze".into(),
+        stars_before: before,
+        tier_after: "bronze".into(),
+        stars_after: after,
+    };
+    let mut players = vec![
+        outcome(&seat(0, Some(a), true, true), 1, "win", 1600.0),
+        outcome(&seat(1, None, false, false), 2, "loss", 1500.0),
+        outcome(&seat(2, Some(b), true, true), 3, "loss", 1450.0),
+        outcome(&seat(3, None, false, false), 4, "loss", 1500.0),
+    ];
+    players[0].ladder = Some(change(stars, stars + 2));
+    players[2].ladder = Some(change(2, 1));
+    WriteOp::MatchFinished(MatchEnd {
+        mode: "ladder".into(),
+        ..match_end(match_id, finished - 60_000, finished, Some(0), players)
+    })
+}
+
+async fn ladder_suite(stores: &Stores, a: i64, b: i64) {
+    let ladder = &stores.ladder;
+    let s1 = ladder
+        .create_season(T0, T0 + 30 * 86_400_000, T0)
+        .await
+        .unwrap();
+    let s2 = ladder
+        .create_season(s1.ends_at_ms, s1.ends_at_ms + 30 * 86_400_000, T0)
+        .await
+        .unwrap();
+    let seasons = ladder.seasons().await.unwrap();
+    assert_eq!(seasons, [s1, s2]);
+
+    // One race: ranks and hidden ratings move, duel ratings do not.
+    let race = race_end(900, s1.id, T0 + 1_000, a, b, 1);
+    stores.answers.write_batch(&[race.clone()]).await.unwrap();
+    let ra = ladder.ladder_rank(s1.id, a).await.unwrap().unwrap();
+    assert_eq!(
+        (ra.tier.as_str(), ra.stars, ra.races, ra.firsts),
+        ("bronze", 3, 1, 1)
+    );
+    let rb = ladder.ladder_rank(s1.id, b).await.unwrap().unwrap();
+    assert_eq!((rb.stars, rb.races, rb.firsts), (1, 1, 0));
+    assert_eq!(
+        ladder.ladder_rating(a).await.unwrap().unwrap().rating,
+        1600.0
+    );
+    let duel_before = stores.matches.duel_rating(a).await.unwrap();
+    // The same end written again changes nothing.
+    stores.answers.write_batch(&[race]).await.unwrap();
+    assert_eq!(
+        ladder.ladder_rank(s1.id, a).await.unwrap().unwrap().races,
+        1
+    );
+    // Two more races in one batch: counts add up, the later rank wins.
+    stores
+        .answers
+        .write_batch(&[
+            race_end(902, s1.id, T0 + 3_000, a, b, 5),
+            race_end(901, s1.id, T0 + 2_000, a, b, 3),
+        ])
+        .await
+        .unwrap();
+    let ra = ladder.ladder_rank(s1.id, a).await.unwrap().unwrap();
+    assert_eq!((ra.stars, ra.races, ra.firsts), (7, 3, 3));
+    assert_eq!(ladder.ladder_ranks(s1.id).await.unwrap().len(), 2);
+    assert_eq!(stores.matches.duel_rating(a).await.unwrap(), duel_before);
+    // The next season starts empty and remembers the last one.
+    assert!(ladder.ladder_rank(s2.id, a).await.unwrap().is_none());
+    let previous = ladder
+        .previous_ladder_rank(s2.id, a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((previous.season_id, previous.stars), (s1.id, 7));
+    let stored = stores.matches.stored_match(900).await.unwrap().unwrap();
+    assert_eq!(stored.mode, "ladder");
 }
 
 #[tokio::test]

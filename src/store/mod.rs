@@ -17,6 +17,7 @@
 //! conformance suite runs against both.
 
 mod batch;
+pub mod ladder;
 pub mod leaderboard;
 pub mod organizers;
 pub mod sql;
@@ -170,6 +171,41 @@ pub struct MatchPlayerResult {
     /// Glicko-2 state after the match (unchanged when not rated).
     pub deviation_after: f64,
     pub volatility_after: f64,
+    /// A ladder race's rank change for this player (members only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ladder: Option<LadderChange>,
+}
+
+/// How a ladder race moved a member's tier and stars in a season.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LadderChange {
+    pub season_id: i64,
+    /// bronze | silver | gold | platinum | diamond | king
+    pub tier_before: String,
+    pub stars_before: i64,
+    pub tier_after: String,
+    pub stars_after: i64,
+}
+
+/// A ladder season as organizers set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LadderSeason {
+    pub id: i64,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+    pub created_at_ms: i64,
+}
+
+/// A member's standing in one ladder season.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LadderRank {
+    pub season_id: i64,
+    pub member_id: i64,
+    pub tier: String,
+    pub stars: i64,
+    pub races: i64,
+    pub firsts: i64,
+    pub updated_at_ms: i64,
 }
 
 /// A member's duel (双人PK) rating: Glicko-2 state and record.
@@ -404,6 +440,7 @@ pub struct Stores {
     pub matches: std::sync::Arc<dyn MatchStore>,
     pub organizers: std::sync::Arc<dyn organizers::OrganizerStore>,
     pub stats: std::sync::Arc<dyn stats::StatsStore>,
+    pub ladder: std::sync::Arc<dyn ladder::LadderStore>,
     /// "sqlite" or "postgres", for logs.
     pub backend: &'static str,
 }
@@ -459,6 +496,7 @@ mod tests {
                 rating_after: 1500.0,
                 deviation_after: 350.0,
                 volatility_after: 0.06,
+                ladder: None,
             }],
         });
         let line = serde_json::to_string(&op).unwrap();

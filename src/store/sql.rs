@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row};
 
 use super::batch::BatchEffects;
+use super::ladder::{LadderStore, write_ladder_results};
 use super::organizers::OrganizerStore;
 use super::stats::StatsStore;
 use super::totals::{Totals, write_totals};
@@ -120,7 +121,14 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<St
 /// One backend, seen through each of its traits.
 fn stores<S>(store: Arc<S>, backend: &'static str) -> Stores
 where
-    S: MemberStore + AnswerLog + PracticeStore + MatchStore + OrganizerStore + StatsStore + 'static,
+    S: MemberStore
+        + AnswerLog
+        + PracticeStore
+        + MatchStore
+        + OrganizerStore
+        + StatsStore
+        + LadderStore
+        + 'static,
 {
     Stores {
         members: store.clone(),
@@ -128,7 +136,8 @@ where
         practice: store.clone(),
         matches: store.clone(),
         organizers: store.clone(),
-        stats: store,
+        stats: store.clone(),
+        ladder: store,
         backend,
     }
 }
@@ -523,7 +532,8 @@ macro_rules! impl_sql_store {
                 for chunk in results.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO match_players (match_id, seat, member_id, bot_name, counted, rated, rating_before, \
-                         place, points, correct, answer_ms_total, forfeited, result, rating_after) ",
+                         place, points, correct, answer_ms_total, forfeited, result, rating_after, \
+                         season_id, tier_before, stars_before, tier_after, stars_after) ",
                     );
                     q.push_values(chunk, |mut row, (m, p)| {
                         row.push_bind(m.match_id)
@@ -539,20 +549,30 @@ macro_rules! impl_sql_store {
                             .push_bind(p.answer_ms_total)
                             .push_bind(flag(p.forfeited))
                             .push_bind(&p.result)
-                            .push_bind(p.rating_after);
+                            .push_bind(p.rating_after)
+                            .push_bind(p.ladder.as_ref().map(|l| l.season_id))
+                            .push_bind(p.ladder.as_ref().map(|l| l.tier_before.clone()))
+                            .push_bind(p.ladder.as_ref().map(|l| l.stars_before))
+                            .push_bind(p.ladder.as_ref().map(|l| l.tier_after.clone()))
+                            .push_bind(p.ladder.as_ref().map(|l| l.stars_after));
                     });
                     q.push(
                         " ON CONFLICT (match_id, seat) DO UPDATE SET member_id = excluded.member_id, bot_name = excluded.bot_name, \
                          counted = excluded.counted, rated = excluded.rated, rating_before = excluded.rating_before, \
                          place = excluded.place, points = excluded.points, correct = excluded.correct, \
                          answer_ms_total = excluded.answer_ms_total, forfeited = excluded.forfeited, result = excluded.result, \
-                         rating_after = excluded.rating_after WHERE match_players.result IS NULL RETURNING match_id, seat",
+                         rating_after = excluded.rating_after, season_id = excluded.season_id, tier_before = excluded.tier_before, \
+                         stars_before = excluded.stars_before, tier_after = excluded.tier_after, stars_after = excluded.stars_after \
+                         WHERE match_players.result IS NULL RETURNING match_id, seat",
                     );
                     for row in q.build().fetch_all(&mut *tx).await? {
                         applied.insert((row.try_get("match_id")?, row.try_get("seat")?));
                     }
                 }
-                let duel = fold_duel_results(results.into_iter().filter(|(m, p)| applied.contains(&(m.match_id, p.seat))));
+                let newly: Vec<(&MatchEnd, &MatchPlayerResult)> =
+                    results.into_iter().filter(|(m, p)| applied.contains(&(m.match_id, p.seat))).collect();
+                write_ladder_results!(tx, $db, &newly[..], ROWS_PER_INSERT);
+                let duel = fold_duel_results(newly);
                 for chunk in duel.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO duel_ratings (member_id, rating, deviation, volatility, games, wins, losses, draws, updated_at) ",

@@ -560,6 +560,7 @@ impl Room {
                 rating_after: after[st.seat].rating,
                 deviation_after: after[st.seat].deviation,
                 volatility_after: after[st.seat].volatility,
+                ladder: None,
             });
             standing_views.push(StandingView {
                 seat: st.seat as u8,
