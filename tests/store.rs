@@ -652,7 +652,11 @@ async fn ladder_suite(stores: &Stores, a: i64, b: i64) {
 
     // One race: ranks and hidden ratings move, duel ratings do not.
     let race = race_end(900, s1.id, T0 + 1_000, a, b, 1);
-    stores.answers.write_batch(&[race.clone()]).await.unwrap();
+    stores
+        .answers
+        .write_batch(std::slice::from_ref(&race))
+        .await
+        .unwrap();
     let ra = ladder.ladder_rank(s1.id, a).await.unwrap().unwrap();
     assert_eq!(
         (ra.tier.as_str(), ra.stars, ra.races, ra.firsts),
