@@ -8,6 +8,7 @@
 //! - [`MatchStore`]: what the PK modes read: duel ratings, daily caps,
 //!   stored matches and per-question statistics for bots.
 //! - [`organizers::OrganizerStore`]: organizer accounts for the console.
+//! - [`ladder::LadderStore`]: ladder seasons, ranks and hidden ratings.
 //! - [`stats::StatsStore`]: statistics for organizers, read from running
 //!   totals ([`totals`]) the writer keeps with every batch.
 //! - [`leaderboard::Leaderboard`]: boards by period.
