@@ -5,6 +5,7 @@
 pub mod bot;
 pub mod contest;
 pub mod glicko;
+pub mod ladder;
 pub mod matchmaking;
 pub mod member;
 pub mod notebook;
