@@ -180,3 +180,71 @@ async fn members_cannot_reach_organizer_endpoints() {
         .unwrap();
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn organizers_set_ladder_seasons_and_bad_ones_are_refused_with_the_field() {
+    let (server, _dir) = server_with_organizer("admin", "correct horse battery").await;
+    let http = client();
+    assert_eq!(
+        sign_in(&http, &server, "admin", "correct horse battery")
+            .await
+            .status(),
+        200
+    );
+    let post = |body: serde_json::Value| {
+        http.post(server.url("/api/admin/ladder/seasons"))
+            .json(&body)
+            .send()
+    };
+    // Tomorrow (Beijing time) and well in the future.
+    let res = post(serde_json::json!({"starts_on": "2099-01-01"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let season: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(season["days"], 30);
+    assert_eq!(season["status"], "upcoming");
+    for (body, field) in [
+        (
+            serde_json::json!({"starts_on": "2099-01-15"}),
+            "starts_on：与第",
+        ),
+        (
+            serde_json::json!({"starts_on": "2020-01-01"}),
+            "starts_on：赛季不能从过去开始",
+        ),
+        (
+            serde_json::json!({"starts_on": "2099-06-01", "days": 0}),
+            "days：",
+        ),
+        (
+            serde_json::json!({"starts_on": "2099-02-30"}),
+            "starts_on：日期",
+        ),
+    ] {
+        let res = post(body.clone()).await.unwrap();
+        assert_eq!(res.status(), 400, "{body}");
+        let err: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "invalid_season");
+        let message = err["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with(field), "{body}: {message}");
+    }
+    let list: serde_json::Value = http
+        .get(server.url("/api/admin/ladder/seasons"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["seasons"].as_array().unwrap().len(), 1);
+    // Members cannot set seasons.
+    let member = server.member("会员").await;
+    let res = member
+        .http
+        .get(server.url("/api/admin/ladder/seasons"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}

@@ -6,6 +6,7 @@ pub mod api;
 pub mod app_signin;
 pub mod bank_admin;
 pub mod error;
+pub mod ladder_admin;
 pub mod session;
 pub mod stats;
 
@@ -33,7 +34,8 @@ pub fn router(app: Arc<App>) -> Router {
             "/admin",
             admin::routes()
                 .merge(stats::routes())
-                .merge(bank_admin::routes()),
+                .merge(bank_admin::routes())
+                .merge(ladder_admin::routes()),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Media stays outside the compression layer: audio and video are
