@@ -438,6 +438,8 @@ pub struct RaceSeeker {
     /// The hidden Glicko-2 rating.
     pub rating: f64,
     pub since: Instant,
+    /// Relaxed players only race relaxed players: the scoring differs.
+    pub relaxed: bool,
 }
 
 /// The rank gap, in stars ([`Rank::points`]), a player who has waited
@@ -464,6 +466,7 @@ pub fn form_races(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> V
         let stars = x.rank.points().abs_diff(y.rank.points());
         let rating = (x.rating - y.rating).abs();
         x.member_id != y.member_id
+            && x.relaxed == y.relaxed
             && stars <= star_window(waited(a)).max(star_window(waited(b)))
             && rating <= matchmaking::window(waited(a)).max(matchmaking::window(waited(b)))
     };

@@ -360,7 +360,21 @@ fn seeker(ticket: u64, member_id: i64, rank: Rank, rating: f64, since: Instant) 
         rank,
         rating,
         since,
+        relaxed: false,
     }
+}
+
+#[test]
+fn relaxed_players_only_race_relaxed_players() {
+    let now = Instant::now();
+    let mut seekers: Vec<RaceSeeker> = (0..4)
+        .map(|i| seeker(i, i as i64, Rank::START, 1500.0, now))
+        .collect();
+    seekers[3].relaxed = true;
+    let later = now + SMALL_RACE_AFTER;
+    let races = form_races(&seekers, later, 4);
+    assert_eq!(races.len(), 1);
+    assert!(!races[0].contains(&3), "{races:?}");
 }
 
 #[test]
