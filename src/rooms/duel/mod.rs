@@ -60,12 +60,6 @@ pub struct MatchLink {
     over: Arc<AtomicBool>,
 }
 
-impl std::fmt::Debug for MatchCmd {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MatchCmd")
-    }
-}
-
 impl MatchLink {
     fn new(match_id: i64, mode: room::MatchMode, cmds: mpsc::Sender<MatchCmd>) -> MatchLink {
         MatchLink {
@@ -164,7 +158,7 @@ impl DuelRatings {
             .copied()
     }
 
-    pub fn update(&self, member_id: i64, glicko: Glicko, _result: &str) {
+    pub fn update(&self, member_id: i64, glicko: Glicko) {
         self.known
             .lock()
             .expect("ratings lock poisoned")
@@ -533,7 +527,7 @@ impl Duels {
                             deviation: r.deviation,
                             volatility: r.volatility,
                         });
-                        self.ratings.update(member_id, g, "loaded");
+                        self.ratings.update(member_id, g);
                         Some(g)
                     }
                     Ok(Err(e)) => {

@@ -538,7 +538,7 @@ impl Room {
             let result = results[st.seat].map_or("aborted", GameResult::as_str);
             if let Some(member_id) = s.info.member_id {
                 if moved {
-                    self.duels.ratings.update(member_id, after[st.seat], result);
+                    self.duels.ratings.update(member_id, after[st.seat]);
                 }
                 if s.counted && outcome != Outcome::Aborted {
                     self.duels.count_match(member_id, finished_at_ms);
