@@ -15,7 +15,6 @@ use dati::bank::import::{ImportError, ImportOptions, ImportReport, import};
 use dati::bank::template::COLUMNS;
 use dati::bank::{Bank, IMPORTED_FILE, export};
 use dati::domain::question::Question;
-use dati::http::admin::hash_password;
 use serde_json::Value;
 
 // ---- fixtures ----
@@ -636,26 +635,9 @@ fn an_export_leaves_retired_questions_out_unless_asked() {
 // ---- the organizer API ----
 
 async fn organizer(server: &TestServer) -> reqwest::Client {
-    let hash = hash_password("题库管理员的密码").unwrap();
     server
-        .app()
-        .stores
-        .organizers
-        .put_organizer("题库管理员", &hash, 1)
+        .organizer_client("题库管理员", "题库管理员的密码")
         .await
-        .unwrap();
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let res = http
-        .post(server.url("/api/admin/session"))
-        .json(&serde_json::json!({"name": "题库管理员", "password": "题库管理员的密码"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    http
 }
 
 async fn post_import(

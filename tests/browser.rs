@@ -239,14 +239,7 @@ async fn an_organizer_signs_in_and_reads_every_console_page_in_chromium() {
         return;
     }
     let server = TestServer::start().await;
-    let hash = dati::http::admin::hash_password(PASSWORD).unwrap();
-    server
-        .app()
-        .stores
-        .organizers
-        .put_organizer(NAME, &hash, dati::rooms::wall_ms())
-        .await
-        .unwrap();
+    server.add_organizer(NAME, PASSWORD).await;
     seed_statistics(&server).await;
     run_script(&server, "admin.mjs", &[NAME, PASSWORD]).await;
     for page in [
@@ -292,14 +285,7 @@ async fn an_organizer_checks_and_imports_a_spreadsheet_in_chromium() {
     let bank_dir = bank.path().to_path_buf();
     let server = TestServer::start_with(|c| c.bank_dir = bank_dir).await;
     assert!(server.bank.get(NEW_ID).is_none());
-    let hash = dati::http::admin::hash_password(PASSWORD).unwrap();
-    server
-        .app()
-        .stores
-        .organizers
-        .put_organizer(NAME, &hash, dati::rooms::wall_ms())
-        .await
-        .unwrap();
+    server.add_organizer(NAME, PASSWORD).await;
     run_script(&server, "admin_import.mjs", &[NAME, PASSWORD]).await;
     for shot in ["admin-import-report", "admin-import-done"] {
         let shot = repo_path(&format!("target/browser-screenshots/{shot}.png"));

@@ -5,7 +5,6 @@
 mod common;
 
 use common::{PgDatabase, TestServer};
-use dati::http::admin::hash_password;
 use dati::store::{AnswerRecord, WriteOp};
 use serde_json::Value;
 
@@ -13,26 +12,7 @@ const T0: i64 = 1_795_968_000_000; // 2026-11-30 00:00 Beijing
 
 /// Signs an organizer in and returns a client holding the admin cookie.
 async fn organizer(server: &TestServer) -> reqwest::Client {
-    let hash = hash_password("统计员的密码").unwrap();
-    server
-        .app()
-        .stores
-        .organizers
-        .put_organizer("统计员", &hash, T0)
-        .await
-        .unwrap();
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let res = http
-        .post(server.url("/api/admin/session"))
-        .json(&serde_json::json!({"name": "统计员", "password": "统计员的密码"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    http
+    server.organizer_client("统计员", "统计员的密码").await
 }
 
 async fn get(http: &reqwest::Client, server: &TestServer, path: &str) -> Value {

@@ -593,3 +593,34 @@ impl Drop for RedisTestBoard {
         .join();
     }
 }
+
+impl TestServer {
+    /// Creates organizer `name` with `password` through the store.
+    pub async fn add_organizer(&self, name: &str, password: &str) {
+        let hash = dati::http::admin::hash_password(password).unwrap();
+        self.app()
+            .stores
+            .organizers
+            .put_organizer(name, &hash, dati::rooms::wall_ms())
+            .await
+            .unwrap();
+    }
+
+    /// Creates an organizer and returns a client signed in as them (it
+    /// holds the `dati_admin` cookie).
+    pub async fn organizer_client(&self, name: &str, password: &str) -> reqwest::Client {
+        self.add_organizer(name, password).await;
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let res = http
+            .post(self.url("/api/admin/session"))
+            .json(&serde_json::json!({"name": name, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "organizer sign-in");
+        http
+    }
+}
