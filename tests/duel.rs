@@ -948,6 +948,47 @@ async fn a_rematch_offer_ends_when_the_opponent_leaves(backend: Backend) {
     let _cb = reconnect_expecting(&b, None).await;
 }
 
+/// While the database is away and answers pile up, no new match starts
+/// (so nothing piles up without bound behind the running ones); once the
+/// queue drains, duels start again and nothing recorded was lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_duels_wait_while_the_answer_queue_is_backed_up() {
+    let Some(db) = PgDatabase::create("new_duels_wait_while_the_answer_queue_is_backed_up").await
+    else {
+        return;
+    };
+    let url = db.url.clone();
+    let server = TestServer::start_with(|c| {
+        quick(c);
+        c.database_url = Some(url);
+        c.queue_capacity = 8;
+    })
+    .await;
+    let (a, b) = (server.member("甲").await, server.member("乙").await);
+    let (mut ca, mut cb) = (a.connect().await, b.connect().await);
+    db.take_down().await;
+    // A practice set's start, answers and end: more than half of 8.
+    let (set_id, total) = ca.start_practice(None, 5).await;
+    ca.play_set(&server.bank, total, |_| true).await;
+    assert!(server.app().queue.is_backed_up());
+    cb.send(&ClientMsg::DuelQueue { relaxed: false }).await;
+    assert_eq!(cb.expect_error().await.0, "unavailable");
+    cb.send(&ClientMsg::RoomCreate { relaxed: false }).await;
+    assert_eq!(cb.expect_error().await.0, "unavailable");
+    db.bring_back().await;
+    server.settle().await;
+    assert_eq!(server.stored_answers(&set_id).await.len(), 5);
+    queue(&mut ca).await;
+    queue(&mut cb).await;
+    let (pa, pb) = tokio::join!(
+        play_match(&mut ca, &server.bank, Play::Right),
+        play_match(&mut cb, &server.bank, Play::Wrong)
+    );
+    assert_eq!(pa.over, pb.over);
+    drop(server);
+    db.drop_database().await;
+}
+
 /// Every duel test runs on the embedded default and on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {

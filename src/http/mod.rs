@@ -75,7 +75,7 @@ async fn ready(State(app): State<Arc<App>>) -> impl IntoResponse {
     if !matches!(ping, Ok(Ok(()))) {
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
     }
-    if app.queue.depth() as usize > app.config.queue_capacity / 2 {
+    if app.queue.is_backed_up() {
         return (StatusCode::SERVICE_UNAVAILABLE, "answer queue backed up");
     }
     (StatusCode::OK, "ready")

@@ -37,6 +37,7 @@ pub const SPILL_FILE: &str = "pending-writes.jsonl";
 pub struct WriteQueue {
     tx: mpsc::Sender<WriteOp>,
     depth: Arc<AtomicI64>,
+    capacity: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +56,9 @@ impl WriteQueue {
 
     /// Queues an op without ever waiting: a game loop must not stall on a
     /// full queue. When it is full, a task waits in its place, so the op is
-    /// still written (possibly after ops queued later).
+    /// still written (possibly after ops queued later). Those waiting tasks
+    /// are bounded by the matches already running: no new match starts
+    /// while the queue [is backed up](WriteQueue::is_backed_up).
     pub fn push_now(&self, op: WriteOp) {
         match self.tx.try_send(op) {
             Ok(()) => {
@@ -74,6 +77,13 @@ impl WriteQueue {
                 tracing::error!("a match record was dropped: the answer queue is closed");
             }
         }
+    }
+
+    /// More than half full: the database has been slow or away for a
+    /// while. New play should wait (readiness fails, new matches are
+    /// refused) so that what is already running can still record.
+    pub fn is_backed_up(&self) -> bool {
+        self.depth() as usize > self.capacity / 2
     }
 
     /// Ops not yet durable: queued, or in the batch being written.
@@ -125,7 +135,14 @@ pub async fn spawn(
     writer.replay_spill().await;
     let stop = CancellationToken::new();
     let task = tokio::spawn(writer.run(rx, depth.clone(), stop.clone()));
-    (WriteQueue { tx, depth }, WriterHandle { stop, task })
+    (
+        WriteQueue {
+            tx,
+            depth,
+            capacity,
+        },
+        WriterHandle { stop, task },
+    )
 }
 
 /// Lets a small batch wait briefly for company: one transaction for many

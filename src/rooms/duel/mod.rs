@@ -409,11 +409,27 @@ impl Duels {
         Ok(Vec::new())
     }
 
+    /// New matches wait while the answer queue is backed up (the database
+    /// is slow or away): the matches already running keep recording, and
+    /// nothing piles up without bound behind them.
+    fn admit(&self) -> Result<(), Refusal> {
+        if self.queue.is_backed_up() {
+            metrics::counter!("dati_matches_refused_total").increment(1);
+            return Err(Refusal {
+                code: ErrorCode::Unavailable,
+                message: "服务器繁忙，暂时不能开始新的对战，请稍后再试".into(),
+                seq: None,
+            });
+        }
+        Ok(())
+    }
+
     async fn queue_up(
         self: &Arc<Self>,
         conn: &DuelConn,
         relaxed: bool,
     ) -> Result<Vec<ServerMsg>, Refusal> {
+        self.admit()?;
         if self.is_busy(conn.member.id) {
             return Err(refusal(ErrorCode::AlreadyQueued, None));
         }
@@ -431,6 +447,7 @@ impl Duels {
     }
 
     fn accept_bot(self: &Arc<Self>, conn: &DuelConn) -> Result<Vec<ServerMsg>, Refusal> {
+        self.admit()?;
         let game = self.lobby().take_bot_offer(conn.member.id)?;
         self.start_all(vec![game]);
         Ok(Vec::new())
@@ -441,6 +458,7 @@ impl Duels {
         conn: &DuelConn,
         relaxed: bool,
     ) -> Result<Vec<ServerMsg>, Refusal> {
+        self.admit()?;
         if self.is_busy(conn.member.id) {
             return Err(refusal(ErrorCode::AlreadyQueued, None));
         }
@@ -460,6 +478,7 @@ impl Duels {
         conn: &DuelConn,
         code: &str,
     ) -> Result<Vec<ServerMsg>, Refusal> {
+        self.admit()?;
         let code = code.trim().to_ascii_uppercase();
         self.lobby()
             .check_room(&code, conn.member.id, Instant::now())?;
@@ -480,6 +499,7 @@ impl Duels {
         let id: i64 = match_id
             .parse()
             .map_err(|_| refusal(ErrorCode::RematchUnavailable, None))?;
+        self.admit()?;
         if self.in_live_match(conn.member.id) || self.lobby().is_waiting(conn.member.id) {
             return Err(refusal(ErrorCode::AlreadyQueued, None));
         }
@@ -660,6 +680,11 @@ impl Duels {
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
                 _ = tick.tick() => {}
+            }
+            // Those already waiting stay queued, unpaired, until the answer
+            // queue drains (see `admit`).
+            if self.queue.is_backed_up() {
+                continue;
             }
             let now = Instant::now();
             let (games, notices) = self.lobby().tick(now);
