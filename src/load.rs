@@ -52,6 +52,9 @@ pub enum Scenario {
     /// Duels from the queue, one after another. The acknowledgement of an
     /// answer is the `match_answered` for the player's own seat.
     Duel,
+    /// 争上游 races of four from the ladder queue, one after another
+    /// (bots fill a race after the server's wait); acknowledged as duels.
+    Ladder,
 }
 
 #[derive(Default)]
@@ -312,7 +315,20 @@ impl Player {
         self.counters.peak_open.fetch_max(open, Ordering::Relaxed);
         let result = match self.scenario {
             Scenario::Solo => self.sets(&mut ws, stop_at).await,
-            Scenario::Duel => self.duels(&mut ws, stop_at).await,
+            Scenario::Duel => {
+                let (queue, cancel) = (
+                    ClientMsg::DuelQueue { relaxed: false },
+                    ClientMsg::DuelCancel,
+                );
+                self.matches(&mut ws, stop_at, queue, cancel).await
+            }
+            Scenario::Ladder => {
+                let (queue, cancel) = (
+                    ClientMsg::LadderQueue { relaxed: false },
+                    ClientMsg::LadderCancel,
+                );
+                self.matches(&mut ws, stop_at, queue, cancel).await
+            }
         };
         self.counters.open.fetch_sub(1, Ordering::Relaxed);
         let _ = ws.close(None).await;
@@ -395,14 +411,20 @@ impl Player {
 }
 
 impl Player {
-    /// Queues for duels and plays them until `stop_at`.
-    async fn duels<S>(&self, ws: &mut S, stop_at: Instant) -> Result<(), String>
+    /// Queues for matches (duels or races) with `queue` and plays them
+    /// until `stop_at`; still waiting then, leaves with `cancel`.
+    async fn matches<S>(
+        &self,
+        ws: &mut S,
+        stop_at: Instant,
+        queue: ClientMsg,
+        cancel: ClientMsg,
+    ) -> Result<(), String>
     where
         S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
             + SinkExt<Message>
             + Unpin,
     {
-        let queue = ClientMsg::DuelQueue { relaxed: false };
         ws.send(encode(&queue)).await.map_err(|_| "send_failed")?;
         let mut in_match = false;
         let mut seat: Option<u8> = None;
@@ -417,7 +439,7 @@ impl Player {
             let msg = match next_message(ws, limit).await? {
                 Some(msg) => msg,
                 None if !in_match => {
-                    let _ = ws.send(encode(&ClientMsg::DuelCancel)).await;
+                    let _ = ws.send(encode(&cancel)).await;
                     return Ok(());
                 }
                 None => return Err("server_silent".into()),

@@ -221,6 +221,12 @@ struct ServeArgs {
     /// Counted duels per member per day (Beijing time); unlimited when unset.
     #[arg(long, env = "DATI_DUEL_DAILY_CAP")]
     duel_daily_cap: Option<u32>,
+    /// Questions per ladder race (争上游).
+    #[arg(long, env = "DATI_LADDER_QUESTIONS", default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=20))]
+    ladder_questions: u8,
+    /// Seconds alone in the ladder queue before bots fill the empty seats.
+    #[arg(long, env = "DATI_LADDER_BOT_AFTER", default_value_t = 15)]
+    ladder_bot_after: u64,
     /// Seconds a player who dropped out of a match keeps the seat.
     #[arg(long, env = "DATI_GRACE", default_value_t = 30)]
     grace: u64,
@@ -648,6 +654,10 @@ fn serve(args: ServeArgs) -> ExitCode {
             daily_cap: args.duel_daily_cap,
             grace: std::time::Duration::from_secs(args.grace),
             ..Default::default()
+        },
+        ladder: dati::rooms::ladder::LadderConfig {
+            questions: usize::from(args.ladder_questions),
+            bot_fill_after: std::time::Duration::from_secs(args.ladder_bot_after),
         },
         app_secret: args.app_secret.filter(|s| !s.is_empty()),
     };

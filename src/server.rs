@@ -19,6 +19,7 @@ use crate::http;
 use crate::http::session::SessionSigner;
 use crate::rooms::IdMint;
 use crate::rooms::duel::{DuelConfig, DuelDeps, Duels, QuestionStats};
+use crate::rooms::ladder::LadderConfig;
 use crate::rooms::ratings::QuestionRatings;
 use crate::rooms::solo::SoloShared;
 use crate::rooms::wall_ms;
@@ -58,7 +59,9 @@ pub struct Config {
     /// Messages a websocket client may send.
     pub rate_limit: RateLimit,
     pub queue_capacity: usize,
+    /// Duels, and the match timings ladder races share.
     pub duel: DuelConfig,
+    pub ladder: LadderConfig,
     /// The secret the union's app signs sign-in tokens with (HS256);
     /// `None` turns app sign-in off (docs/app-integration.md).
     pub app_secret: Option<String>,
@@ -101,6 +104,7 @@ impl Config {
             rate_limit: RateLimit::default(),
             queue_capacity: writer::DEFAULT_CAPACITY,
             duel: DuelConfig::default(),
+            ladder: LadderConfig::default(),
             app_secret: None,
         }
     }
@@ -262,6 +266,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         store: stores.matches.clone(),
         queue: queue.clone(),
         ids,
+        ladder: config.ladder,
+        ladder_store: stores.ladder.clone(),
         shutdown: shutdown.clone(),
         tracker: sockets.clone(),
     });

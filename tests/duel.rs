@@ -5,143 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PgDatabase, TestServer, WsClient, right_choice, wrong_choice};
-use dati::bank::Bank;
-use dati::server::Config;
+use common::matches::{Backend, Play, Played, expect_started, play_match, play_on, quick, server};
+use common::{PgDatabase, TestServer, WsClient, right_choice};
 use dati::ws::protocol::{
-    ClientMsg, MatchBody, MatchEvent, MatchOutcome, MatchOverView, MatchStartedView, ServerMsg,
+    ClientMsg, MatchBody, MatchEvent, MatchOutcome, MatchOverView, ServerMsg,
 };
-
-/// Short timers so that a five-question duel takes about a second.
-fn quick(c: &mut Config) {
-    c.duel.countdown = Duration::from_millis(100);
-    c.duel.reveal_pause = Duration::from_millis(100);
-    c.duel.bot_pace = 0.05;
-    c.rate_limit.burst = 200;
-    c.rate_limit.per_second = 200;
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A server on one backend; its PostgreSQL database (if any) goes with it.
-struct Env {
-    server: TestServer,
-    _pg: Option<PgDatabase>,
-}
-
-/// A server on `backend`, or `None` (after saying so) when PostgreSQL is
-/// not configured.
-async fn server(backend: Backend, test: &str, adjust: impl FnOnce(&mut Config)) -> Option<Env> {
-    let pg = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(PgDatabase::create(test).await?),
-    };
-    let url = pg.as_ref().map(|db| db.url.clone());
-    let server = TestServer::start_with(|c| {
-        quick(c);
-        c.database_url = url;
-        adjust(c);
-    })
-    .await;
-    Some(Env { server, _pg: pg })
-}
-
-/// How a test player answers.
-#[derive(Clone, Copy)]
-enum Play {
-    Right,
-    Wrong,
-}
-
-/// Everything a player saw of one match.
-struct Played {
-    started: MatchStartedView,
-    match_id: String,
-    events: Vec<MatchEvent>,
-    over: MatchOverView,
-}
-
-async fn expect_started(c: &mut WsClient) -> (String, MatchStartedView, u64) {
-    let e = c.expect_event().await;
-    match e.body {
-        MatchBody::MatchStarted(s) => (e.match_id, s, e.version),
-        other => panic!("expected match_started, got {other:?}"),
-    }
-}
-
-/// Plays a match that has just started for `c` to its end.
-async fn play_match(c: &mut WsClient, bank: &Bank, how: Play) -> Played {
-    let (match_id, started, _) = expect_started(c).await;
-    play_on(c, bank, how, match_id, started).await
-}
-
-async fn play_on(
-    c: &mut WsClient,
-    bank: &Bank,
-    how: Play,
-    match_id: String,
-    started: MatchStartedView,
-) -> Played {
-    let mut events = Vec::new();
-    loop {
-        let e = c.expect_event().await;
-        assert_eq!(e.match_id, match_id);
-        events.push(e.clone());
-        match e.body {
-            MatchBody::MatchQuestion {
-                seq,
-                question,
-                waits_for_media,
-                ..
-            } => {
-                if waits_for_media {
-                    c.send(&ClientMsg::MatchMediaReady {
-                        match_id: match_id.clone(),
-                        seq,
-                    })
-                    .await;
-                    // Keep what arrives on the way (the opponent's answer
-                    // may): every event counts for the version check.
-                    let (skipped, _, clock_version) = c
-                        .until_event(|b| matches!(b, MatchBody::MatchClock { .. }).then_some(()))
-                        .await;
-                    events.extend(skipped);
-                    events.push(MatchEvent {
-                        match_id: match_id.clone(),
-                        version: clock_version,
-                        body: MatchBody::MatchClock {
-                            seq,
-                            remaining_ms: 0,
-                        },
-                    });
-                }
-                let choice = match how {
-                    Play::Right => right_choice(bank, &question),
-                    Play::Wrong => wrong_choice(bank, &question),
-                };
-                c.send(&ClientMsg::MatchAnswer {
-                    match_id: match_id.clone(),
-                    seq,
-                    choice,
-                })
-                .await;
-            }
-            MatchBody::MatchOver(over) => {
-                return Played {
-                    started,
-                    match_id,
-                    events,
-                    over,
-                };
-            }
-            _ => {}
-        }
-    }
-}
 
 /// Two members, 甲 and 乙, connected and in the duel queue, in that order:
 /// they meet at once.
@@ -989,29 +857,8 @@ async fn new_duels_wait_while_the_answer_queue_is_backed_up() {
     db.drop_database().await;
 }
 
-/// Every duel test runs on the embedded default and on PostgreSQL.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+// Every duel test runs on the embedded default and on PostgreSQL.
+common::on_both_backends!(
     a_rematch_offer_ends_when_the_opponent_leaves,
     a_shutdown_mid_duel_ends_it_and_keeps_every_answer,
     two_members_meet_in_the_queue_and_play_a_full_duel,

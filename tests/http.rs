@@ -121,7 +121,10 @@ async fn leaderboard_parameters_are_checked() {
     let server = TestServer::start().await;
     let member = server.member("榜单").await;
     for query in [
-        "board=ladder",
+        "board=ladders",
+        "board=ladder_wood",
+        "board=ladder&season=999",
+        "board=ladder&season=first",
         "period=year",
         "limit=0",
         "limit=500",

@@ -5,14 +5,18 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use async_trait::async_trait;
 use common::RedisTestBoard;
+use dati::domain::ladder::Tier;
 use dati::store::leaderboard::{
-    Board, Leaderboard, LeaderboardError, MemoryLeaderboard, Period, PeriodKey, ScoreEvent, rebuild,
+    Board, Leaderboard, LeaderboardError, MemoryLeaderboard, Period, PeriodKey, ScoreEvent,
+    Standing, Update, rebuild,
 };
 use dati::store::{
-    AnswerRecord, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart, WriteOp, sql,
-    writer,
+    AnswerRecord, LadderChange, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart,
+    WriteOp, sql, writer,
 };
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
@@ -169,6 +173,132 @@ async fn suite(board: &dyn Leaderboard) {
     assert_eq!(board.top(rating, all, 10).await.unwrap()[0].member_id, 4);
     assert_eq!(board.len(rating, all).await.unwrap(), 1);
     assert!(board.top(Board::Duel, all, 10).await.unwrap().is_empty());
+
+    seasons_and_removals(board).await;
+}
+
+/// Season buckets (the ladder boards) and taking members off a bucket.
+async fn seasons_and_removals(board: &dyn Leaderboard) {
+    let (s1, s2) = (PeriodKey::Season(1), PeriodKey::Season(2));
+    let gold = Board::LadderTier(Tier::Gold);
+    let scores = async |b: Board, key: PeriodKey| {
+        board
+            .top(b, key, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| (s.rank, s.member_id, s.score, s.reached_at_ms))
+            .collect::<Vec<_>>()
+    };
+    // Seasons are buckets of their own, apart from each other and from
+    // the periods.
+    board
+        .set(
+            Board::Ladder,
+            s1,
+            &[
+                ev(1, 8, MONDAY + 1),
+                ev(2, 9, MONDAY + 2),
+                ev(3, 8, MONDAY + 3),
+            ],
+        )
+        .await
+        .unwrap();
+    board
+        .set(Board::Ladder, s2, &[ev(1, 1, MONDAY + 4)])
+        .await
+        .unwrap();
+    assert_eq!(
+        scores(Board::Ladder, s1).await,
+        [
+            (1, 2, 9, MONDAY + 2),
+            (2, 1, 8, MONDAY + 1),
+            (3, 3, 8, MONDAY + 3)
+        ]
+    );
+    assert_eq!(scores(Board::Ladder, s2).await, [(1, 1, 1, MONDAY + 4)]);
+    assert!(scores(Board::Ladder, PeriodKey::AllTime).await.is_empty());
+    assert!(scores(gold, s1).await.is_empty());
+
+    // A removal takes a member off one bucket, and the ranks close up.
+    board.remove(Board::Ladder, s1, &[2]).await.unwrap();
+    assert_eq!(
+        scores(Board::Ladder, s1).await,
+        [(1, 1, 8, MONDAY + 1), (2, 3, 8, MONDAY + 3)]
+    );
+    assert_eq!(board.len(Board::Ladder, s1).await.unwrap(), 2);
+    assert!(
+        board
+            .around(Board::Ladder, s1, 2, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let around = board.around(Board::Ladder, s1, 3, 1).await.unwrap();
+    assert_eq!(around.iter().map(|s| s.rank).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        board.len(Board::Ladder, s2).await.unwrap(),
+        1,
+        "s2 untouched"
+    );
+    // Removing who is not there, or from a bucket that does not exist, or
+    // nobody at all, is no error and changes nothing.
+    board.remove(Board::Ladder, s1, &[2, 99]).await.unwrap();
+    board
+        .remove(Board::LadderTier(Tier::King), s1, &[1])
+        .await
+        .unwrap();
+    board.remove(Board::Ladder, s1, &[]).await.unwrap();
+    assert_eq!(board.len(Board::Ladder, s1).await.unwrap(), 2);
+    assert_eq!(
+        board.len(Board::LadderTier(Tier::King), s1).await.unwrap(),
+        0
+    );
+    // Removing every member empties the bucket.
+    board.remove(Board::Ladder, s2, &[1]).await.unwrap();
+    assert_eq!(board.len(Board::Ladder, s2).await.unwrap(), 0);
+
+    // Updates apply in order within one hand-over: a member set, removed
+    // and set again stands afresh (the new time); removed after being set,
+    // is gone.
+    board
+        .apply(&[
+            Update::Set(gold, s1, vec![ev(4, 8, MONDAY + 10), ev(5, 8, MONDAY + 11)]),
+            Update::Remove(gold, s1, vec![4]),
+            Update::Set(gold, s1, vec![ev(4, 8, MONDAY + 12)]),
+            Update::Set(gold, s1, vec![ev(6, 9, MONDAY + 13)]),
+            Update::Remove(gold, s1, vec![6, 7]),
+            Update::Set(Board::Ladder, s1, vec![ev(4, 8, MONDAY + 12)]),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        scores(gold, s1).await,
+        [(1, 5, 8, MONDAY + 11), (2, 4, 8, MONDAY + 12)]
+    );
+    assert_eq!(board.len(Board::Ladder, s1).await.unwrap(), 3);
+    // Points added to a board reach its periods, never a season.
+    board
+        .add(Board::Overall, &[ev(4, 10, MONDAY + 20)])
+        .await
+        .unwrap();
+    assert_eq!(board.len(Board::Overall, s1).await.unwrap(), 0);
+
+    // A rebuild replaces a season bucket like any other, empty included.
+    board
+        .replace(gold, s1, &[ev(8, 11, MONDAY + 30)])
+        .await
+        .unwrap();
+    assert_eq!(scores(gold, s1).await, [(1, 8, 11, MONDAY + 30)]);
+    board.replace(gold, s1, &[]).await.unwrap();
+    assert_eq!(board.len(gold, s1).await.unwrap(), 0);
+    // And a member removed after a replace is found through it.
+    board
+        .replace(Board::Ladder, s2, &[ev(1, 3, MONDAY), ev(2, 4, MONDAY)])
+        .await
+        .unwrap();
+    board.remove(Board::Ladder, s2, &[2]).await.unwrap();
+    assert_eq!(scores(Board::Ladder, s2).await, [(1, 1, 3, MONDAY)]);
 }
 
 #[tokio::test]
@@ -317,6 +447,68 @@ async fn redis_keys_expire_with_their_period() {
         .await
         .unwrap();
     assert_eq!(kind, "zset");
+    redis.delete().await;
+}
+
+/// Redis keys of a season bucket: named by the season's id, never expiring,
+/// whether written by updates or by a rebuild; a removal deletes the
+/// member's entry from the sorted set and the id hash alike.
+#[tokio::test]
+async fn redis_season_keys_never_expire() {
+    let Some(redis) = RedisTestBoard::connect("redis_season_keys_never_expire").await else {
+        return;
+    };
+    let board = redis.board.as_ref();
+    let season = PeriodKey::Season(7);
+    let gold = Board::LadderTier(Tier::Gold);
+    let key = board.bucket_key(gold, season);
+    assert_eq!(key, format!("{}lb:ladder_gold:season:7", redis.prefix));
+    assert_eq!(
+        board.bucket_key(Board::Ladder, season),
+        format!("{}lb:ladder:season:7", redis.prefix)
+    );
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ttl_conn = conn.clone();
+    let ttl = async |key: &str| -> i64 {
+        redis::cmd("TTL")
+            .arg(key)
+            .query_async(&mut ttl_conn.clone())
+            .await
+            .unwrap()
+    };
+    let ids = format!("{key}:ids");
+    board
+        .set(gold, season, &[ev(1, 8, MONDAY), ev(2, 9, MONDAY + 1)])
+        .await
+        .unwrap();
+    assert_eq!((ttl(&key).await, ttl(&ids).await), (-1, -1));
+    board.remove(gold, season, &[2]).await.unwrap();
+    let hash: Vec<String> = redis::cmd("HKEYS")
+        .arg(&ids)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(hash, ["1"]);
+    let zcard: u64 = redis::cmd("ZCARD")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(zcard, 1);
+    // The last member removed: no key is left behind.
+    board.remove(gold, season, &[1]).await.unwrap();
+    assert_eq!((ttl(&key).await, ttl(&ids).await), (-2, -2));
+    // A rebuild's keys do not expire either.
+    board
+        .replace(Board::Ladder, season, &[ev(3, 5, MONDAY)])
+        .await
+        .unwrap();
+    let all = board.bucket_key(Board::Ladder, season);
+    assert_eq!(
+        (ttl(&all).await, ttl(&format!("{all}:ids")).await),
+        (-1, -1)
+    );
     redis.delete().await;
 }
 
@@ -585,4 +777,515 @@ async fn duel_through_the_writer(board: Arc<dyn Leaderboard>) {
         .await
         .unwrap();
     assert_eq!(today.len(), 2);
+}
+
+/// Forwards to a board, counting the hand-overs (the writer makes one per
+/// written batch).
+struct Counting {
+    inner: Arc<dyn Leaderboard>,
+    applies: AtomicUsize,
+}
+
+#[async_trait]
+impl Leaderboard for Counting {
+    async fn apply(&self, updates: &[Update]) -> Result<(), LeaderboardError> {
+        self.applies.fetch_add(1, Ordering::SeqCst);
+        self.inner.apply(updates).await
+    }
+    async fn add(&self, board: Board, events: &[ScoreEvent]) -> Result<(), LeaderboardError> {
+        self.inner.add(board, events).await
+    }
+    async fn set(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError> {
+        self.inner.set(board, key, events).await
+    }
+    async fn remove(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        member_ids: &[i64],
+    ) -> Result<(), LeaderboardError> {
+        self.inner.remove(board, key, member_ids).await
+    }
+    async fn replace(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        rows: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError> {
+        self.inner.replace(board, key, rows).await
+    }
+    async fn top(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        limit: usize,
+    ) -> Result<Vec<Standing>, LeaderboardError> {
+        self.inner.top(board, key, limit).await
+    }
+    async fn around(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        member_id: i64,
+        radius: usize,
+    ) -> Result<Vec<Standing>, LeaderboardError> {
+        self.inner.around(board, key, member_id, radius).await
+    }
+    async fn len(&self, board: Board, key: PeriodKey) -> Result<u64, LeaderboardError> {
+        self.inner.len(board, key).await
+    }
+}
+
+/// A ladder result: `member_id` in `seat`, moved from one tier and stars to
+/// another in `season_id`.
+fn ladder_result(
+    seat_no: i64,
+    member_id: Option<i64>,
+    place: i64,
+    season_id: i64,
+    before: (&str, i64),
+    after: (&str, i64),
+) -> MatchPlayerResult {
+    let s = seat(seat_no, member_id, member_id.is_some());
+    let outcome = if place <= 2 { "win" } else { "loss" };
+    MatchPlayerResult {
+        place,
+        ladder: member_id.map(|_| LadderChange {
+            season_id,
+            tier_before: before.0.into(),
+            stars_before: before.1,
+            tier_after: after.0.into(),
+            stars_after: after.1,
+        }),
+        ..result(&s, outcome, 0, 1500.0)
+    }
+}
+
+/// A ladder race's start and end (finished at `finished_at_ms`), with an
+/// answer of `answer` (member, points) between them.
+fn race(
+    match_id: i64,
+    finished_at_ms: i64,
+    answer: Option<(i64, i64)>,
+    players: Vec<MatchPlayerResult>,
+) -> Vec<WriteOp> {
+    let seats = players
+        .iter()
+        .map(|p| seat(p.seat, p.member_id, p.rated))
+        .collect();
+    let mut ops = vec![WriteOp::MatchStarted(MatchStart {
+        match_id,
+        mode: "ladder".into(),
+        relaxed: false,
+        started_at_ms: finished_at_ms - 100,
+        questions: vec![MatchQuestion {
+            seq: 0,
+            question_id: "duel-001".into(),
+            question_version: 1,
+        }],
+        players: seats,
+    })];
+    if let Some((member_id, points)) = answer {
+        let WriteOp::Answer(mut a) = duel_answer(match_id, member_id, points, finished_at_ms - 50)
+        else {
+            unreachable!("an answer");
+        };
+        a.mode = "ladder".into();
+        ops.push(WriteOp::Answer(a));
+    }
+    ops.push(WriteOp::MatchFinished(MatchEnd {
+        match_id,
+        mode: "ladder".into(),
+        relaxed: false,
+        started_at_ms: finished_at_ms - 100,
+        finished_at_ms,
+        outcome: "completed".into(),
+        winner_seat: Some(0),
+        question_count: 1,
+        players,
+    }));
+    ops
+}
+
+/// A standing as the ladder tests compare it: (member, score, reached).
+type Row = (i64, i64, i64);
+
+/// Each ladder board's standings in a season.
+async fn season_boards(board: &dyn Leaderboard, season_id: i64) -> Vec<Vec<Row>> {
+    let mut boards = Vec::new();
+    for b in Board::LADDER {
+        let top = board
+            .top(b, PeriodKey::Season(season_id), 100)
+            .await
+            .unwrap();
+        boards.push(
+            top.iter()
+                .map(|s| (s.member_id, s.score, s.reached_at_ms))
+                .collect(),
+        );
+    }
+    boards
+}
+
+/// The season boards as expected: everyone, then the tiers bronze..king.
+fn expected(everyone: &[Row], tiers: &[(Tier, &[Row])]) -> Vec<Vec<Row>> {
+    let mut boards = vec![everyone.to_vec()];
+    for tier in Tier::ALL {
+        boards.push(
+            tiers
+                .iter()
+                .find(|(t, _)| *t == tier)
+                .map_or_else(Vec::new, |(_, rows)| rows.to_vec()),
+        );
+    }
+    boards
+}
+
+/// Through the real writer and SQLite: member a is promoted (silver →
+/// gold) then demoted (gold → silver), b the other way round, c stays in
+/// bronze; d's result names an unknown tier and is left off. In one batch
+/// or in two, each ends on the season board and on their final tier's
+/// board only, and a rebuild from SQL gives the same boards.
+#[tokio::test]
+async fn ladder_races_in_one_batch_leave_each_member_on_one_tier_board() {
+    ladder_through_the_writer(Arc::new(MemoryLeaderboard::new()), true).await;
+}
+
+#[tokio::test]
+async fn ladder_races_in_two_batches_leave_each_member_on_one_tier_board() {
+    ladder_through_the_writer(Arc::new(MemoryLeaderboard::new()), false).await;
+}
+
+#[tokio::test]
+async fn ladder_races_feed_the_redis_season_boards_through_the_writer() {
+    let Some(redis) =
+        RedisTestBoard::connect("ladder_races_feed_the_redis_season_boards_through_the_writer")
+            .await
+    else {
+        return;
+    };
+    ladder_through_the_writer(redis.board.clone(), true).await;
+    redis.board.delete_all().await.unwrap();
+    redis.board.mark_rebuilt().await.unwrap();
+    ladder_through_the_writer(redis.board.clone(), false).await;
+    redis.delete().await;
+}
+
+async fn ladder_through_the_writer(board: Arc<dyn Leaderboard>, one_batch: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = sql::open(None, dir.path()).await.unwrap();
+    let mut ids = Vec::new();
+    for (name, district) in [
+        ("甲", "市南区"),
+        ("乙", "市北区"),
+        ("丙", "黄岛区"),
+        ("丁", "崂山区"),
+    ] {
+        ids.push(
+            stores
+                .members
+                .create_member(name, district, MONDAY)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let (a, b, c, d) = (ids[0], ids[1], ids[2], ids[3]);
+    let season = stores
+        .ladder
+        .create_season(MONDAY, MONDAY + 30 * DAY, MONDAY)
+        .await
+        .unwrap()
+        .id;
+    let counting = Arc::new(Counting {
+        inner: board.clone(),
+        applies: AtomicUsize::new(0),
+    });
+    let (queue, handle) =
+        writer::spawn(stores.answers.clone(), counting.clone(), dir.path(), 64).await;
+    let (t1, t2) = (MONDAY + 200, MONDAY + 400);
+    let first = race(
+        1,
+        t1,
+        Some((a, 700)),
+        vec![
+            // 白银 3★ + 2 = 黄金 2★ (8 points); 黄金 1★ − 1 = 白银 3★ (6).
+            ladder_result(0, Some(a), 1, season, ("silver", 3), ("gold", 2)),
+            ladder_result(1, Some(d), 2, season, ("bronze", 1), ("mithril", 2)),
+            ladder_result(2, Some(b), 3, season, ("gold", 1), ("silver", 3)),
+            // The floor: 青铜 1★ stays 青铜 1★.
+            ladder_result(3, Some(c), 4, season, ("bronze", 1), ("bronze", 1)),
+        ],
+    );
+    let second = race(
+        2,
+        t2,
+        Some((c, 900)),
+        vec![
+            ladder_result(0, Some(c), 1, season, ("bronze", 1), ("bronze", 3)),
+            ladder_result(1, Some(b), 2, season, ("silver", 3), ("gold", 1)),
+            ladder_result(2, None, 3, season, ("bronze", 1), ("bronze", 1)),
+            ladder_result(3, Some(a), 4, season, ("gold", 2), ("silver", 3)),
+        ],
+    );
+    for op in first {
+        queue.push(op).await.unwrap();
+    }
+    if !one_batch {
+        // The writer has written and handed over the first race.
+        for _ in 0..500 {
+            if queue.depth() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(queue.depth(), 0, "the first race is written");
+        assert_eq!(
+            season_boards(board.as_ref(), season).await,
+            expected(
+                &[(a, 8, t1), (b, 6, t1), (c, 1, t1)],
+                &[
+                    (Tier::Bronze, &[(c, 1, t1)]),
+                    (Tier::Silver, &[(b, 6, t1)]),
+                    (Tier::Gold, &[(a, 8, t1)]),
+                ],
+            )
+        );
+    }
+    for op in second {
+        queue.push(op).await.unwrap();
+    }
+    handle.flush_and_stop().await;
+    assert_eq!(
+        counting.applies.load(Ordering::SeqCst),
+        if one_batch { 1 } else { 2 },
+        "the races were written in the batches the test meant"
+    );
+
+    let live = season_boards(board.as_ref(), season).await;
+    assert_eq!(
+        live,
+        expected(
+            &[(b, 7, t2), (a, 6, t2), (c, 3, t2)],
+            &[
+                (Tier::Bronze, &[(c, 3, t2)]),
+                (Tier::Silver, &[(a, 6, t2)]),
+                (Tier::Gold, &[(b, 7, t2)]),
+            ],
+        ),
+        "one batch: {one_batch}"
+    );
+    assert!(
+        board
+            .around(Board::Ladder, PeriodKey::Season(season), d, 1)
+            .await
+            .unwrap()
+            .is_empty(),
+        "an unknown tier is left off"
+    );
+    // Ladder answers count on the overall points board, not on the duel
+    // one; a race moves no duel rating.
+    let all = PeriodKey::AllTime;
+    let overall = board.top(Board::Overall, all, 10).await.unwrap();
+    assert_eq!(
+        overall
+            .iter()
+            .map(|s| (s.member_id, s.score))
+            .collect::<Vec<_>>(),
+        [(c, 900), (a, 700)]
+    );
+    assert!(board.top(Board::Duel, all, 10).await.unwrap().is_empty());
+    assert!(
+        board
+            .top(Board::DuelRating, all, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // SQL agrees: a rebuild, into a fresh board or over this one, gives the
+    // same boards.
+    let fresh = MemoryLeaderboard::new();
+    rebuild::rebuild(&stores, &fresh, MONDAY + 1000)
+        .await
+        .unwrap();
+    assert_eq!(season_boards(&fresh, season).await, live);
+    assert_eq!(fresh.top(Board::Overall, all, 10).await.unwrap(), overall);
+    rebuild::rebuild(&stores, board.as_ref(), MONDAY + 1000)
+        .await
+        .unwrap();
+    assert_eq!(season_boards(board.as_ref(), season).await, live);
+}
+
+/// A rebuild reads every season's ranks from SQL and replaces every season
+/// board, empty tiers included: standings that SQL no longer has (a member
+/// who moved tier, a season without races) are gone.
+#[tokio::test]
+async fn ladder_season_boards_are_rebuilt_from_sql() {
+    ladder_rebuild(&MemoryLeaderboard::new()).await;
+}
+
+#[tokio::test]
+async fn redis_ladder_season_boards_are_rebuilt_from_sql() {
+    let Some(redis) =
+        RedisTestBoard::connect("redis_ladder_season_boards_are_rebuilt_from_sql").await
+    else {
+        return;
+    };
+    ladder_rebuild(redis.board.as_ref()).await;
+    redis.delete().await;
+}
+
+async fn ladder_rebuild(board: &dyn Leaderboard) {
+    let dir = tempfile::tempdir().unwrap();
+    let stores = sql::open(None, dir.path()).await.unwrap();
+    let mut ids = Vec::new();
+    for name in ["甲", "乙", "丙"] {
+        ids.push(
+            stores
+                .members
+                .create_member(name, "市南区", MONDAY)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let (a, b, c) = (ids[0], ids[1], ids[2]);
+    let mut seasons = Vec::new();
+    for i in 0..3 {
+        let start = MONDAY + i * 30 * DAY;
+        seasons.push(
+            stores
+                .ladder
+                .create_season(start, start + 30 * DAY, MONDAY)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let (s1, s2, s3) = (seasons[0], seasons[1], seasons[2]);
+    let (t1, t2, t3) = (MONDAY + 100, MONDAY + 200, MONDAY + 31 * DAY);
+    let mut ops = Vec::new();
+    // Season 1: a climbs to 黄金 2★ over two races, b ends 青铜 3★, c's
+    // tier is unknown (left off). Season 2: a starts again at 白银 1★.
+    ops.extend(race(
+        11,
+        t1,
+        None,
+        vec![
+            ladder_result(0, Some(a), 1, s1, ("silver", 3), ("gold", 1)),
+            ladder_result(1, Some(b), 2, s1, ("bronze", 2), ("bronze", 3)),
+            ladder_result(2, Some(c), 3, s1, ("bronze", 1), ("mithril", 1)),
+        ],
+    ));
+    ops.extend(race(
+        12,
+        t2,
+        None,
+        vec![
+            ladder_result(0, Some(a), 1, s1, ("gold", 1), ("gold", 2)),
+            ladder_result(1, None, 2, s1, ("bronze", 1), ("bronze", 1)),
+        ],
+    ));
+    ops.extend(race(
+        21,
+        t3,
+        None,
+        vec![ladder_result(
+            0,
+            Some(a),
+            1,
+            s2,
+            ("bronze", 3),
+            ("silver", 1),
+        )],
+    ));
+    stores.answers.write_batch(&ops).await.unwrap();
+
+    // What the boards hold before: stale standings SQL does not have.
+    let king = Board::LadderTier(Tier::King);
+    let silver = Board::LadderTier(Tier::Silver);
+    board
+        .set(king, PeriodKey::Season(s1), &[ev(a, 30, MONDAY)])
+        .await
+        .unwrap();
+    board
+        .set(silver, PeriodKey::Season(s1), &[ev(b, 5, MONDAY)])
+        .await
+        .unwrap();
+    board
+        .set(Board::Ladder, PeriodKey::Season(s1), &[ev(999, 40, MONDAY)])
+        .await
+        .unwrap();
+    board
+        .set(Board::Ladder, PeriodKey::Season(s3), &[ev(a, 2, MONDAY)])
+        .await
+        .unwrap();
+
+    let snapshot = rebuild::rebuild(&stores, board, MONDAY + 40 * DAY)
+        .await
+        .unwrap();
+    let season_buckets = snapshot
+        .buckets
+        .iter()
+        .filter(|(b, key, _)| {
+            assert_eq!(b.is_ladder(), matches!(key, PeriodKey::Season(_)), "{b:?}");
+            b.is_ladder()
+        })
+        .count();
+    assert_eq!(
+        season_buckets,
+        3 * 7,
+        "seven boards a season, empty ones too"
+    );
+
+    assert_eq!(
+        season_boards(board, s1).await,
+        expected(
+            &[(a, 8, t2), (b, 3, t1)],
+            &[(Tier::Bronze, &[(b, 3, t1)]), (Tier::Gold, &[(a, 8, t2)])],
+        )
+    );
+    assert_eq!(
+        season_boards(board, s2).await,
+        expected(&[(a, 4, t3)], &[(Tier::Silver, &[(a, 4, t3)])])
+    );
+    assert_eq!(season_boards(board, s3).await, expected(&[], &[]));
+    // Around me works on a rebuilt season board.
+    let around = board
+        .around(Board::Ladder, PeriodKey::Season(s1), b, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        around
+            .iter()
+            .map(|s| (s.rank, s.member_id))
+            .collect::<Vec<_>>(),
+        [(1, a), (2, b)]
+    );
+    // Updates apply on top of the rebuilt boards.
+    board
+        .apply(&[
+            Update::Set(Board::Ladder, PeriodKey::Season(s1), vec![ev(b, 4, t3)]),
+            Update::Set(silver, PeriodKey::Season(s1), vec![ev(b, 4, t3)]),
+            Update::Remove(
+                Board::LadderTier(Tier::Bronze),
+                PeriodKey::Season(s1),
+                vec![b],
+            ),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        season_boards(board, s1).await,
+        expected(
+            &[(a, 8, t2), (b, 4, t3)],
+            &[(Tier::Silver, &[(b, 4, t3)]), (Tier::Gold, &[(a, 8, t2)])],
+        )
+    );
 }

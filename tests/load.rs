@@ -80,3 +80,32 @@ async fn the_load_generator_plays_duels_and_every_acknowledged_answer_is_stored(
         report.answers
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_load_generator_plays_ladder_races_and_every_acknowledged_answer_is_stored() {
+    let server = TestServer::start_with(|c| {
+        c.duel.countdown = Duration::from_millis(100);
+        c.duel.reveal_pause = Duration::from_millis(100);
+    })
+    .await;
+    let report = run(LoadConfig {
+        target: server.url(""),
+        players: 8,
+        ramp_per_sec: 200.0,
+        duration: Duration::from_secs(3),
+        think: Duration::from_millis(200),
+        server_pid: Some(std::process::id()),
+        scenario: Scenario::Ladder,
+    })
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    // Eight players make two races of four at a time.
+    assert!(report.sets_started >= 8, "{report}");
+    assert!(report.answers >= 40, "{report}");
+    server.settle().await;
+    assert_eq!(
+        server.app().stores.answers.count_answers().await.unwrap() as u64,
+        report.answers
+    );
+}

@@ -85,6 +85,23 @@ pub fn challenge_ladder(
     admitted
 }
 
+/// Option orders for a match: `[seat][question]`, each seat its own
+/// shuffle of every question (see [`option_order`]).
+pub fn seat_option_orders(
+    seats: usize,
+    questions: &[std::sync::Arc<Question>],
+    rng: &mut impl rand::Rng,
+) -> Vec<Vec<Vec<u8>>> {
+    (0..seats)
+        .map(|_| {
+            questions
+                .iter()
+                .map(|q| option_order(q.options.len(), q.shuffles_options(), rng))
+                .collect()
+        })
+        .collect()
+}
+
 /// A random permutation of `len` option positions: `order[shown] = canonical`.
 pub fn option_order(len: usize, shuffle: bool, rng: &mut impl Rng) -> Vec<u8> {
     let mut order: Vec<u8> = (0..len as u8).collect();

@@ -20,7 +20,7 @@ use crate::domain::question::History;
 use crate::rooms::views::media_view;
 use crate::rooms::wall_ms;
 use crate::server::App;
-use crate::store::leaderboard::{Board, Period, Standing};
+use crate::store::leaderboard::{Board, Period, PeriodKey, Standing};
 use crate::store::{DEFAULT_DUEL_RATING, Member};
 use crate::ws::protocol::{MediaView, MemberView};
 
@@ -38,6 +38,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/me/duel", get(my_duel))
         .route("/notebook", get(notebook))
         .route("/leaderboard", get(leaderboard))
+        .route("/ladder", get(super::ladder::my_ladder))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -291,6 +292,8 @@ struct BoardQuery {
     board: Option<String>,
     period: Option<String>,
     limit: Option<usize>,
+    /// Ladder boards: the season (default: the current one).
+    season: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -300,6 +303,9 @@ struct StandingBody {
     nickname: String,
     district: String,
     score: i64,
+    /// Ladder boards: the score as a tier and stars.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ladder: Option<serde_json::Value>,
 }
 
 const AROUND_RADIUS: usize = 3;
@@ -314,7 +320,11 @@ async fn leaderboard(
     let board = match q.board.as_deref() {
         None => Board::Overall,
         Some(b) => Board::parse(b)
-            .ok_or_else(|| ApiError::bad_request("board 可选 overall、solo、duel、duel_rating"))?,
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "board 可选 overall、solo、duel、duel_rating、ladder、ladder_<段位>（bronze、silver、gold、platinum、diamond、king）",
+                )
+            })?,
     };
     let period = match q.period.as_deref() {
         None => Period::AllTime,
@@ -331,7 +341,14 @@ async fn leaderboard(
     if !(1..=100).contains(&limit) {
         return Err(ApiError::bad_request("limit 须在 1 到 100 之间"));
     }
-    let key = period.key(wall_ms());
+    let season = match board.is_ladder() {
+        true => Some(super::ladder::board_season(&app, q.season).await?),
+        false => None,
+    };
+    let key = match season {
+        Some(s) => PeriodKey::Season(s.id),
+        None => period.key(wall_ms()),
+    };
     let unavailable = |e| {
         tracing::warn!("leaderboard unavailable: {e}");
         ApiError::unavailable()
@@ -372,11 +389,15 @@ async fn leaderboard(
             .get(&s.member_id)
             .map_or_else(String::new, |m| m.district.clone()),
         score: s.score,
+        ladder: board
+            .is_ladder()
+            .then(|| super::ladder::score_rank(s.score)),
     };
     let me = around.iter().find(|s| s.member_id == member.id).map(body);
     Ok(Json(json!({
         "board": board.as_str(),
-        "period": period.as_str(),
+        "period": if season.is_some() { "season" } else { period.as_str() },
+        "season": season.map(crate::rooms::ladder::season_view),
         "ranked": ranked,
         "top": top.iter().map(body).collect::<Vec<_>>(),
         "around_me": around.iter().map(body).collect::<Vec<_>>(),

@@ -4,8 +4,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
+use std::collections::HashMap;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,14 +17,17 @@ use serde_json::{Value, json};
 
 use super::admin::CurrentOrganizer;
 use super::error::ApiError;
-use crate::domain::ladder::{DEFAULT_SEASON_DAYS, Season, SeasonError};
+use crate::domain::ladder::{DEFAULT_SEASON_DAYS, Season, SeasonError, Tier};
 use crate::rooms::wall_ms;
 use crate::server::App;
-use crate::store::LadderSeason;
+use crate::store::leaderboard::{Board, PeriodKey};
 use crate::store::totals::day_start_ms;
+use crate::store::{LadderSeason, Member};
 
 pub fn routes() -> Router<Arc<App>> {
-    Router::new().route("/ladder/seasons", get(list).post(create))
+    Router::new()
+        .route("/ladder/seasons", get(list).post(create))
+        .route("/ladder/seasons/{id}/standings", get(standings))
 }
 
 fn view(s: &LadderSeason, now_ms: i64) -> Value {
@@ -47,6 +52,95 @@ async fn list(_: CurrentOrganizer, State(app): State<Arc<App>>) -> Result<Json<V
     let seasons = app.stores.ladder.seasons().await?;
     Ok(Json(json!({
         "seasons": seasons.iter().map(|s| view(s, now)).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+struct StandingsQuery {
+    /// A tier (`bronze` … `king`, or 青铜 … 王者); the whole season if absent.
+    tier: Option<String>,
+    limit: Option<usize>,
+}
+
+/// A season's board (one tier's, or everyone's) through the leaderboard,
+/// with how many members each tier holds.
+async fn standings(
+    _: CurrentOrganizer,
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    query: Result<Query<StandingsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) =
+        query.map_err(|e| ApiError::bad_request(format!("查询参数不正确：{}", e.body_text())))?;
+    let now = wall_ms();
+    let season = app
+        .stores
+        .ladder
+        .seasons()
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("没有第 {id} 赛季")))?;
+    let tier = match q.tier.as_deref() {
+        None | Some("") => None,
+        Some(t) => Some(Tier::parse(t).ok_or_else(|| {
+            ApiError::bad_request("tier 可选 bronze、silver、gold、platinum、diamond、king")
+        })?),
+    };
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("limit 须在 1 到 500 之间"));
+    }
+    let key = PeriodKey::Season(season.id);
+    let board = tier.map_or(Board::Ladder, Board::LadderTier);
+    let unavailable = |e| {
+        tracing::warn!("ladder board unavailable: {e}");
+        ApiError::unavailable()
+    };
+    let top = app
+        .leaderboard
+        .top(board, key, limit)
+        .await
+        .map_err(unavailable)?;
+    let ranked = app.leaderboard.len(board, key).await.map_err(unavailable)?;
+    let mut tiers = Vec::new();
+    for t in Tier::ALL {
+        let members = app
+            .leaderboard
+            .len(Board::LadderTier(t), key)
+            .await
+            .map_err(unavailable)?;
+        tiers.push(json!({"tier": t.as_str(), "tier_name": t.name_zh(), "members": members}));
+    }
+    let ids: Vec<i64> = top.iter().map(|s| s.member_id).collect();
+    let members: HashMap<i64, Member> = app
+        .stores
+        .members
+        .members(&ids)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let rows: Vec<Value> = top
+        .iter()
+        .map(|s| {
+            let m = members.get(&s.member_id);
+            json!({
+                "rank": s.rank,
+                "member_id": s.member_id,
+                "nickname": m.map_or("已注销", |m| m.nickname.as_str()),
+                "district": m.map_or("", |m| m.district.as_str()),
+                "score": s.score,
+                "ladder": super::ladder::score_rank(s.score),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "season": view(&season, now),
+        "tier": tier.map(Tier::as_str),
+        "ranked": ranked,
+        "tiers": tiers,
+        "top": rows,
     })))
 }
 
@@ -107,5 +201,6 @@ async fn create(
         .create_season(season.starts_at_ms, season.ends_at_ms, now)
         .await?;
     tracing::info!(season = stored.id, "ladder season created");
+    app.duels.ladder.reload_seasons().await;
     Ok((StatusCode::CREATED, Json(view(&stored, now))).into_response())
 }

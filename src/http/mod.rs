@@ -6,6 +6,7 @@ pub mod api;
 pub mod app_signin;
 pub mod bank_admin;
 pub mod error;
+pub mod ladder;
 pub mod ladder_admin;
 pub mod session;
 pub mod stats;

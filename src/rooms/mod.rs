@@ -3,6 +3,7 @@
 //! transports feed commands in and send the returned messages out.
 
 pub mod duel;
+pub mod ladder;
 pub mod ratings;
 pub mod solo;
 pub mod views;

@@ -21,8 +21,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::leaderboard::{Board, Leaderboard, PeriodKey, ScoreEvent, Update};
+use super::leaderboard::{Board, Leaderboard, PeriodKey, ScoreEvent, Update, ladder_points};
 use super::{AnswerLog, AnswerRecord, WriteOp};
+use crate::domain::ladder::Tier;
 
 pub const MAX_BATCH: usize = 500;
 /// How long a small batch waits for more writes before it goes.
@@ -243,8 +244,9 @@ impl Writer {
     }
 
     /// Points boards from the batch's new answers; the duel rating board
-    /// from its match ends (absolute scores, so a repeat changes nothing).
-    /// One hand-over per batch, so a backend can apply it in one round trip.
+    /// and the ladder season boards from its match ends (absolute scores
+    /// and removals, so a repeat changes nothing). One hand-over per batch,
+    /// so a backend can apply it in one round trip.
     async fn feed_leaderboards(&self, inserted: &[AnswerRecord], batch: &[WriteOp]) {
         let mut updates = Vec::new();
         for board in Board::ALL {
@@ -283,6 +285,56 @@ impl Writer {
             .collect();
         if !ratings.is_empty() {
             updates.push(Update::Set(Board::DuelRating, PeriodKey::AllTime, ratings));
+        }
+        // Ladder races: each member's rank on the season board and on their
+        // tier's board, off the other tiers' boards when the tier changed.
+        // In the batch's order, so that a member's later race wins.
+        let races = batch.iter().filter_map(|op| match op {
+            WriteOp::MatchFinished(m) if m.mode == "ladder" => Some(m),
+            _ => None,
+        });
+        for m in races {
+            for p in &m.players {
+                let (Some(member_id), Some(change)) = (p.member_id, &p.ladder) else {
+                    continue;
+                };
+                let Some(tier) = Tier::parse(&change.tier_after) else {
+                    tracing::warn!(
+                        match_id = m.match_id,
+                        member_id,
+                        tier = change.tier_after,
+                        "unknown ladder tier: the race is left off the season boards"
+                    );
+                    continue;
+                };
+                let before = Tier::parse(&change.tier_before);
+                if before.is_none() {
+                    // Where they were is unknown: take them off every other tier.
+                    tracing::warn!(
+                        match_id = m.match_id,
+                        member_id,
+                        tier = change.tier_before,
+                        "unknown ladder tier before a race"
+                    );
+                }
+                let key = PeriodKey::Season(change.season_id);
+                let event = ScoreEvent {
+                    member_id,
+                    points: ladder_points(tier, change.stars_after),
+                    at_ms: m.finished_at_ms,
+                };
+                updates.push(Update::Set(Board::Ladder, key, vec![event]));
+                updates.push(Update::Set(Board::LadderTier(tier), key, vec![event]));
+                if before != Some(tier) {
+                    for other in Tier::ALL.into_iter().filter(|t| *t != tier) {
+                        updates.push(Update::Remove(
+                            Board::LadderTier(other),
+                            key,
+                            vec![member_id],
+                        ));
+                    }
+                }
+            }
         }
         // The boards are derived data: a failure here loses nothing (the
         // Redis board keeps what it could not apply, and every start

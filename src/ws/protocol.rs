@@ -75,6 +75,15 @@ pub enum ClientMsg {
     MatchLeave { match_id: String },
     /// Offer (or accept) a rematch after a match is over.
     Rematch { match_id: String },
+    /// Join the 争上游 ladder queue: a race of up to four players of a
+    /// similar tier; bots fill the empty seats after a wait.
+    LadderQueue {
+        /// Relaxed scoring: no speed component. Only meets relaxed players.
+        #[serde(default)]
+        relaxed: bool,
+    },
+    /// Leave the ladder queue.
+    LadderCancel,
     /// Keep-alive; the server answers `pong`.
     Ping {
         /// Echoed back, for the client's own round-trip measurement.
@@ -86,7 +95,7 @@ pub enum ClientMsg {
 impl ClientMsg {
     /// The `type` tags this enum accepts, to tell an unknown type from a
     /// malformed known one.
-    pub const TYPES: [&'static str; 17] = [
+    pub const TYPES: [&'static str; 19] = [
         "start",
         "media_ready",
         "answer",
@@ -103,6 +112,8 @@ impl ClientMsg {
         "match_answer",
         "match_leave",
         "rematch",
+        "ladder_queue",
+        "ladder_cancel",
         "ping",
     ];
 }
@@ -122,6 +133,8 @@ impl ClientMsg {
                 | ClientMsg::MatchAnswer { .. }
                 | ClientMsg::MatchLeave { .. }
                 | ClientMsg::Rematch { .. }
+                | ClientMsg::LadderQueue { .. }
+                | ClientMsg::LadderCancel
         )
     }
 
@@ -133,6 +146,7 @@ impl ClientMsg {
                 | ClientMsg::RoomCreate { .. }
                 | ClientMsg::RoomJoin { .. }
                 | ClientMsg::Rematch { .. }
+                | ClientMsg::LadderQueue { .. }
         )
     }
 }
@@ -205,6 +219,28 @@ pub enum ServerMsg {
     RematchOffered { match_id: String },
     /// A rematch cannot happen (the opponent left, or the offer expired).
     RematchUnavailable { match_id: String },
+    /// In the ladder queue (reply to `ladder_queue`).
+    LadderQueued {
+        season: SeasonView,
+        /// The member's rank this season (a new season's first race starts
+        /// from the soft reset).
+        rank: RankView,
+        /// Seats in a full race.
+        wanted: u8,
+        /// After this long, a race of 2–3 players may start.
+        small_race_after_ms: u64,
+        /// After this long alone, bots fill the empty seats.
+        bot_fill_after_ms: u64,
+    },
+    /// How many players (this one included) a race could start with now;
+    /// sent when the number changes.
+    LadderSearching {
+        found: u8,
+        wanted: u8,
+        waited_ms: u64,
+    },
+    /// Left the ladder queue (after `ladder_cancel`).
+    LadderCancelled,
     /// Reply to `ping`.
     Pong {
         nonce: Option<u64>,
@@ -384,15 +420,16 @@ pub enum MatchBody {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MatchStartedView {
-    /// duel
+    /// duel | ladder
     pub mode: String,
     /// This player's seat: an index into `players`.
     pub seat: u8,
     pub players: Vec<PlayerView>,
     pub total: u32,
     pub relaxed: bool,
-    /// Whether the result moves ratings (not against a bot, not past the
-    /// daily cap).
+    /// Whether the result moves ratings (duels: not against a bot, not
+    /// past the daily cap; ladder races: the hidden rating, with at least
+    /// two members racing).
     pub rated: bool,
     /// The first question comes this long after this message.
     pub starts_in_ms: u64,
@@ -411,6 +448,47 @@ pub struct PlayerView {
     pub provisional: bool,
     /// A computer player: its name and avatar say 机器人.
     pub is_bot: bool,
+    /// Ladder races only: the player's tier and stars (`rating` is then 0:
+    /// the ladder's rating is hidden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<RankView>,
+}
+
+/// A ladder season.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeasonView {
+    pub id: i64,
+    pub starts_at_ms: i64,
+    /// Exclusive.
+    pub ends_at_ms: i64,
+}
+
+/// A ladder rank: a tier and stars in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RankView {
+    /// bronze | silver | gold | platinum | diamond | king
+    pub tier: String,
+    /// 青铜 | 白银 | 黄金 | 铂金 | 钻石 | 王者
+    pub tier_name: String,
+    /// 1 up to `cap`.
+    pub stars: u32,
+    /// Stars in this tier before promotion; absent for 王者 (no cap).
+    pub cap: Option<u32>,
+    /// Stars counted from 青铜 1★ (= 1): the season board's score.
+    pub points: u32,
+}
+
+/// How a ladder race moved a member's rank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LadderResultView {
+    pub season_id: i64,
+    pub before: RankView,
+    pub after: RankView,
+    /// Stars won (positive) or lost (negative), as applied: the floor at
+    /// 青铜 1★ can make it smaller than the placement's.
+    pub stars: i32,
+    pub promoted: bool,
+    pub demoted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -467,8 +545,12 @@ pub struct StandingView {
     /// Sum of the seat's answer times (the tie-break: lower wins).
     pub answer_ms_total: u64,
     pub forfeited: bool,
+    /// Duels: the duel rating. Ladder races: 0 (the rating is hidden).
     pub rating_before: i64,
     pub rating_after: i64,
+    /// Ladder races, members only: the stars and tier this race moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ladder: Option<LadderResultView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

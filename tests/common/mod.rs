@@ -1,7 +1,11 @@
 //! Test helpers: a server on port 0 with its own data dir, a signed-in
 //! member with a REST client, and a typed websocket client.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports, unused_macros)]
+
+pub mod matches;
+
+pub use crate::on_both_backends;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

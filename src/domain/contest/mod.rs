@@ -32,6 +32,10 @@ pub struct ContestRules {
     /// The match ends when fewer players than this remain: 2 for a duel
     /// (one leaving ends it), 1 for a race (it goes on for the others).
     pub min_players: usize,
+    /// Leaving before anyone has answered aborts the match for everyone
+    /// (a duel). A race instead counts it as a forfeit, so that one player
+    /// cannot call off the others' race.
+    pub abortable: bool,
 }
 
 impl Default for ContestRules {
@@ -43,6 +47,7 @@ impl Default for ContestRules {
             media_preload_max: Duration::from_secs(10),
             grace: Duration::from_secs(30),
             min_players: 2,
+            abortable: true,
         }
     }
 }
@@ -332,6 +337,9 @@ impl Contest {
 
     /// Until any answer, a player may leave without a result.
     pub fn in_abort_window(&self) -> bool {
+        if !self.rules.abortable {
+            return false;
+        }
         !self.any_answer && !self.is_over()
     }
 
@@ -503,6 +511,17 @@ impl Contest {
             self.forfeit(seat, now, &mut events);
         }
         Ok(events)
+    }
+
+    /// Ends the match now as a forfeit: the runtime's call when nobody it
+    /// plays for is left (only bots remain in a race). Standings are those
+    /// of the questions revealed so far.
+    pub fn conclude(&mut self) -> Vec<Event> {
+        if self.is_over() {
+            return Vec::new();
+        }
+        self.phase = Phase::Over(Outcome::Forfeit);
+        vec![Event::Over(Outcome::Forfeit)]
     }
 
     /// Standings by points, then lower total answer time; forfeits last.

@@ -324,6 +324,64 @@ fn a_race_goes_on_when_one_player_leaves() {
     assert_eq!((s[3].seat, s[3].place), (3, 4), "a leaver places last");
 }
 
+fn race_rules() -> ContestRules {
+    ContestRules {
+        min_players: 1,
+        abortable: false,
+        ..rules()
+    }
+}
+
+#[test]
+fn leaving_a_race_before_any_answer_is_a_forfeit_not_an_abort() {
+    let t0 = Instant::now();
+    let qs = vec![question("a", false), question("b", false)];
+    let mut c = Contest::new(qs, identity(4, 2), race_rules(), t0).unwrap();
+    assert!(!c.in_abort_window());
+    let events = c.leave(2, t0 + ms(500)).unwrap();
+    assert_eq!(events, [Event::Forfeited { seat: 2 }]);
+    assert!(!c.is_over(), "the other three race on");
+    // Gone past the grace before any answer: also a forfeit.
+    c.disconnect(3, t0 + ms(600));
+    let events = c.advance(t0 + ms(600) + race_rules().grace);
+    assert!(events.contains(&Event::Forfeited { seat: 3 }));
+    assert!(!c.is_over());
+    let s = c.standings();
+    assert!(s[2].forfeited && s[3].forfeited);
+    assert!(
+        s[2].place > 2 && s[3].place > 2,
+        "leavers place behind those who stayed"
+    );
+}
+
+#[test]
+fn conclude_ends_a_race_with_the_standings_so_far() {
+    let t0 = Instant::now();
+    let qs = vec![question("a", false), question("b", false)];
+    let mut c = Contest::new(qs, identity(4, 2), race_rules(), t0).unwrap();
+    let t = t0 + race_rules().countdown;
+    c.advance(t);
+    for seat in 0..4 {
+        let choice = if seat == 1 { [1] } else { [0] };
+        c.answer(seat, 1, &choice, t + ms(100), NO_ALLOWANCE)
+            .unwrap();
+    }
+    c.leave(1, t + ms(200)).unwrap();
+    assert_eq!(c.conclude(), [Event::Over(Outcome::Forfeit)]);
+    assert!(c.is_over());
+    assert_eq!(c.conclude(), [], "only once");
+    let s = c.standings();
+    assert_eq!(
+        s.last().map(|r| r.seat),
+        Some(1),
+        "the leaver is last despite points"
+    );
+    assert_eq!(
+        c.points(1),
+        u64::from(c.revealed_answer(1, 1).unwrap().points)
+    );
+}
+
 #[test]
 fn a_media_question_starts_its_clock_when_everyone_has_loaded() {
     let t0 = Instant::now();

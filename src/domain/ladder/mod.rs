@@ -310,6 +310,80 @@ pub fn race_ratings(players: &[(Glicko, usize)]) -> Vec<Glicko> {
         .collect()
 }
 
+/// One seat of a finished race, as [`settle_race`] needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RaceEntry {
+    /// A member, not a bot.
+    pub human: bool,
+    /// The member's hidden rating may move (it could be read).
+    pub rated: bool,
+    pub rating: Glicko,
+    pub rank: Rank,
+    /// 1-based, from the contest's standings.
+    pub place: usize,
+    pub forfeited: bool,
+}
+
+/// What a finished race does to one seat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RaceSettlement {
+    pub rank_after: Rank,
+    /// Stars as applied: the floor can make a loss smaller.
+    pub stars: i32,
+    pub rating_after: Glicko,
+    pub rating_moved: bool,
+}
+
+/// Settles a completed (or forfeited) race: stars for every human by
+/// placement ([`race_star_deltas`], at most ±1 against bots only), and the
+/// hidden ratings of the rated humans when at least two humans raced
+/// ([`race_ratings`], among humans only). Bots keep everything.
+pub fn settle_race(entries: &[RaceEntry]) -> Vec<RaceSettlement> {
+    let kind = RaceKind {
+        humans: entries.iter().filter(|e| e.human).count(),
+    };
+    let places: Vec<(usize, bool)> = entries.iter().map(|e| (e.place, e.forfeited)).collect();
+    let deltas = race_star_deltas(&places, kind);
+    let rated: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].human && entries[i].rated)
+        .collect();
+    let mut ratings: Vec<Glicko> = entries.iter().map(|e| e.rating).collect();
+    if kind.moves_rating() && rated.len() >= 2 {
+        // Humans among themselves: a leaver is behind everyone who stayed.
+        let field: Vec<(Glicko, usize)> = rated
+            .iter()
+            .map(|&i| {
+                let e = &entries[i];
+                (e.rating, if e.forfeited { entries.len() } else { e.place })
+            })
+            .collect();
+        for (&i, after) in rated.iter().zip(race_ratings(&field)) {
+            ratings[i] = after;
+        }
+    }
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            if !e.human {
+                return RaceSettlement {
+                    rank_after: e.rank,
+                    stars: 0,
+                    rating_after: e.rating,
+                    rating_moved: false,
+                };
+            }
+            let rank_after = e.rank.apply(deltas[i]);
+            RaceSettlement {
+                rank_after,
+                stars: rank_after.points() as i32 - e.rank.points() as i32,
+                rating_after: ratings[i],
+                rating_moved: kind.moves_rating() && rated.len() >= 2 && e.rated,
+            }
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------- seasons
 
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
@@ -401,6 +475,40 @@ pub fn season_at(seasons: &[Season], at_ms: i64) -> Option<&Season> {
     seasons.iter().find(|s| s.contains(at_ms))
 }
 
+/// The season to play in at `now_ms` when organizers have scheduled none
+/// for it: seasons run back to back, [`DEFAULT_SEASON_DAYS`] long, from
+/// the end of the latest one before `now_ms` (or, with none, from the
+/// start of the Beijing day of `now_ms`, so that servers starting the same
+/// day agree on it); it ends early where a scheduled season starts. `None`
+/// when a season already contains `now_ms`.
+pub fn automatic_season(existing: &[Season], now_ms: i64) -> Option<Season> {
+    if season_at(existing, now_ms).is_some() {
+        return None;
+    }
+    const BEIJING_OFFSET_MS: i64 = 8 * 60 * 60 * 1000;
+    let length = DEFAULT_SEASON_DAYS * DAY_MS;
+    let starts_at_ms = match existing
+        .iter()
+        .filter(|s| s.ends_at_ms <= now_ms)
+        .map(|s| s.ends_at_ms)
+        .max()
+    {
+        // Whole seasons since the last one ended, so none is skipped over.
+        Some(end) => end + (now_ms - end) / length * length,
+        None => (now_ms + BEIJING_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - BEIJING_OFFSET_MS,
+    };
+    let ends_at_ms = existing
+        .iter()
+        .map(|s| s.starts_at_ms)
+        .filter(|&start| start > now_ms)
+        .fold(starts_at_ms + length, i64::min);
+    Some(Season {
+        id: existing.iter().map(|s| s.id).max().unwrap_or(0) + 1,
+        starts_at_ms,
+        ends_at_ms,
+    })
+}
+
 /// A member's first rank in a new season, from their last rank in the one
 /// before: everyone drops one tier and starts it at 1★. 王者 (however many
 /// stars) becomes 钻石 1★, 钻石 becomes 铂金 1★, … 白银 becomes 青铜 1★,
@@ -449,6 +557,36 @@ pub fn star_window(waited: Duration) -> u32 {
     (BASE_STAR_WINDOW as u64 + widened).min(MAX_STAR_WINDOW as u64) as u32
 }
 
+/// Whether two waiting players may race each other now: different
+/// members, the same scoring, within the wider of their star windows and
+/// of their rating windows.
+fn fits(x: &RaceSeeker, y: &RaceSeeker, now: Instant) -> bool {
+    let (wx, wy) = (
+        now.saturating_duration_since(x.since),
+        now.saturating_duration_since(y.since),
+    );
+    let stars = x.rank.points().abs_diff(y.rank.points());
+    let rating = (x.rating - y.rating).abs();
+    x.member_id != y.member_id
+        && x.relaxed == y.relaxed
+        && stars <= star_window(wx).max(star_window(wy))
+        && rating <= matchmaking::window(wx).max(matchmaking::window(wy))
+}
+
+/// For each waiting player, how many players (themself included, at most
+/// `max_players`) a race could start with now: what the queue screen shows
+/// as "found so far".
+pub fn found_counts(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> Vec<usize> {
+    let max_players = max_players.clamp(2, MAX_RACE_PLAYERS);
+    seekers
+        .iter()
+        .map(|me| {
+            let others = seekers.iter().filter(|o| fits(me, o, now)).count();
+            (1 + others).min(max_players)
+        })
+        .collect()
+}
+
 /// Groups the queue into races of up to `max_players` (brought into 2–4),
 /// longest waiting first. Each group is built around its longest-waiting
 /// player, adding the closest hidden ratings first; every two players in a
@@ -461,15 +599,7 @@ pub fn form_races(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> V
     let max_players = max_players.clamp(2, MAX_RACE_PLAYERS);
     let waited = |i: usize| now.saturating_duration_since(seekers[i].since);
     let veteran = |i: usize| waited(i) >= SMALL_RACE_AFTER;
-    let fits = |a: usize, b: usize| {
-        let (x, y) = (&seekers[a], &seekers[b]);
-        let stars = x.rank.points().abs_diff(y.rank.points());
-        let rating = (x.rating - y.rating).abs();
-        x.member_id != y.member_id
-            && x.relaxed == y.relaxed
-            && stars <= star_window(waited(a)).max(star_window(waited(b)))
-            && rating <= matchmaking::window(waited(a)).max(matchmaking::window(waited(b)))
-    };
+    let fits = |a: usize, b: usize| fits(&seekers[a], &seekers[b], now);
     let mut by_wait: Vec<usize> = (0..seekers.len()).collect();
     by_wait.sort_by_key(|&i| (seekers[i].since, seekers[i].ticket));
     let mut taken = vec![false; seekers.len()];

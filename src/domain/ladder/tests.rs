@@ -626,3 +626,226 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn found_counts_show_who_could_race_now() {
+    let now = Instant::now();
+    let seekers = vec![
+        seeker(1, 1, Rank::START, 1500.0, now),
+        seeker(2, 2, rank(Tier::Bronze, 2), 1500.0, now),
+        // Far above: nobody fits them yet.
+        seeker(3, 3, rank(Tier::Diamond, 1), 1500.0, now),
+    ];
+    assert_eq!(found_counts(&seekers, now, 4), [2, 2, 1]);
+    // A full field is the most a count shows.
+    let crowd: Vec<RaceSeeker> = (0..6)
+        .map(|i| seeker(i, i as i64, Rank::START, 1500.0, now))
+        .collect();
+    assert_eq!(found_counts(&crowd, now, 4), [4; 6]);
+    // The same member twice is not two players.
+    let twice = vec![
+        seeker(1, 7, Rank::START, 1500.0, now),
+        seeker(2, 7, Rank::START, 1500.0, now),
+    ];
+    assert_eq!(found_counts(&twice, now, 4), [1, 1]);
+}
+
+#[test]
+fn found_counts_grow_as_windows_widen() {
+    let t0 = Instant::now();
+    let seekers = vec![
+        seeker(1, 1, Rank::START, 1500.0, t0),
+        seeker(2, 2, rank(Tier::Gold, 1), 1500.0, t0),
+    ];
+    assert_eq!(found_counts(&seekers, t0, 4), [1, 1]);
+    let later = t0 + Duration::from_secs(8);
+    assert_eq!(found_counts(&seekers, later, 4), [2, 2]);
+}
+
+const BEIJING_MIDNIGHT: i64 = 1_795_968_000_000; // 2026-11-30 00:00 +08:00
+
+#[test]
+fn the_first_automatic_season_starts_at_beijing_midnight() {
+    let now = BEIJING_MIDNIGHT + 10 * 60 * 60 * 1000;
+    let s = automatic_season(&[], now).unwrap();
+    assert_eq!(s.id, 1);
+    assert_eq!(s.starts_at_ms, BEIJING_MIDNIGHT);
+    assert_eq!(s.ends_at_ms, BEIJING_MIDNIGHT + 30 * DAY_MS);
+    assert!(s.contains(now));
+    assert_eq!(automatic_season(&[s], now), None, "a season is running");
+}
+
+#[test]
+fn automatic_seasons_follow_on_without_gaps() {
+    let first = Season {
+        id: 4,
+        starts_at_ms: BEIJING_MIDNIGHT,
+        ends_at_ms: BEIJING_MIDNIGHT + 7 * DAY_MS,
+    };
+    // The day after it ended.
+    let s = automatic_season(&[first], first.ends_at_ms + DAY_MS).unwrap();
+    assert_eq!((s.id, s.starts_at_ms), (5, first.ends_at_ms));
+    // 75 days after: whole 30-day seasons are skipped, the one holding now runs.
+    let now = first.ends_at_ms + 75 * DAY_MS;
+    let s = automatic_season(&[first], now).unwrap();
+    assert_eq!(s.starts_at_ms, first.ends_at_ms + 60 * DAY_MS);
+    assert!(s.contains(now));
+}
+
+#[test]
+fn an_automatic_season_ends_where_a_scheduled_one_starts() {
+    let scheduled = Season {
+        id: 1,
+        starts_at_ms: BEIJING_MIDNIGHT + 5 * DAY_MS,
+        ends_at_ms: BEIJING_MIDNIGHT + 35 * DAY_MS,
+    };
+    let now = BEIJING_MIDNIGHT + 1000;
+    let s = automatic_season(&[scheduled], now).unwrap();
+    assert_eq!(s.id, 2);
+    assert_eq!(s.ends_at_ms, scheduled.starts_at_ms);
+    assert!(!s.overlaps(&scheduled));
+}
+
+proptest! {
+    #[test]
+    fn automatic_seasons_hold_now_and_overlap_nothing(
+        lengths in proptest::collection::vec((0i64..40, 1i64..40), 0..4),
+        now_days in 0i64..400,
+        now_ms_in_day in 0..DAY_MS,
+    ) {
+        // Seasons laid out one after another with gaps.
+        let mut existing = Vec::new();
+        let mut at = BEIJING_MIDNIGHT;
+        for (i, (gap, days)) in lengths.into_iter().enumerate() {
+            at += gap * DAY_MS;
+            existing.push(Season { id: i as i64 + 1, starts_at_ms: at, ends_at_ms: at + days * DAY_MS });
+            at += days * DAY_MS;
+        }
+        let now = BEIJING_MIDNIGHT + now_days * DAY_MS + now_ms_in_day;
+        match automatic_season(&existing, now) {
+            None => prop_assert!(season_at(&existing, now).is_some()),
+            Some(s) => {
+                prop_assert!(s.contains(now));
+                prop_assert!(existing.iter().all(|e| !e.overlaps(&s)));
+                prop_assert!(existing.iter().all(|e| e.id < s.id));
+                prop_assert!(s.ends_at_ms - s.starts_at_ms <= DEFAULT_SEASON_DAYS * DAY_MS);
+            }
+        }
+    }
+}
+
+fn entry(human: bool, place: usize, rank: Rank) -> RaceEntry {
+    RaceEntry {
+        human,
+        rated: human,
+        rating: NEW_PLAYER,
+        rank,
+        place,
+        forfeited: false,
+    }
+}
+
+#[test]
+fn a_four_human_race_settles_stars_by_place_and_moves_ratings() {
+    let start = rank(Tier::Silver, 2);
+    let entries: Vec<RaceEntry> = (1..=4).map(|p| entry(true, p, start)).collect();
+    let s = settle_race(&entries);
+    let stars: Vec<i32> = s.iter().map(|x| x.stars).collect();
+    assert_eq!(stars, [2, 1, -1, -2]);
+    assert_eq!(
+        s[0].rank_after,
+        rank(Tier::Gold, 1),
+        "2 stars past 白银 2★ promotes"
+    );
+    assert_eq!(
+        s[3].rank_after,
+        rank(Tier::Bronze, 3),
+        "2 stars below demotes"
+    );
+    assert!(s.iter().all(|x| x.rating_moved));
+    assert!(s[0].rating_after.rating > s[1].rating_after.rating);
+    assert!(s[2].rating_after.rating > s[3].rating_after.rating);
+}
+
+#[test]
+fn a_race_against_bots_moves_one_star_and_no_rating() {
+    let entries = vec![
+        entry(false, 1, Rank::START),
+        entry(true, 2, rank(Tier::Bronze, 2)),
+        entry(false, 3, Rank::START),
+        entry(false, 4, Rank::START),
+    ];
+    let s = settle_race(&entries);
+    assert_eq!(s[1].stars, 1, "second of four is +1 anyway");
+    assert!(!s[1].rating_moved);
+    assert_eq!(s[1].rating_after, NEW_PLAYER);
+    let won = settle_race(&[entry(true, 1, Rank::START), entry(false, 2, Rank::START)]);
+    assert_eq!(won[0].stars, 1);
+    let mut last = entries.clone();
+    last[1].place = 4;
+    last[3].place = 2;
+    let s = settle_race(&last);
+    assert_eq!(s[1].stars, -1, "clamped from −2");
+    assert_eq!(s[1].rank_after, Rank::START);
+    assert_eq!(s[0].stars, 0, "bots keep their rank");
+}
+
+#[test]
+fn a_leaver_places_last_and_the_floor_holds() {
+    let mut entries: Vec<RaceEntry> = (1..=4).map(|p| entry(true, p, Rank::START)).collect();
+    // The leader left: whatever their points, they are last.
+    entries[0].forfeited = true;
+    let s = settle_race(&entries);
+    assert_eq!(s[0].stars, 0, "−2 at 青铜 1★ is no change");
+    assert_eq!(s[0].rank_after, Rank::START);
+    assert_eq!(s[1].stars, 2, "the best of those who stayed is first");
+    assert!(s[0].rating_after.rating < NEW_PLAYER.rating);
+}
+
+#[test]
+fn two_humans_and_bots_move_the_humans_ratings_only() {
+    let entries = vec![
+        entry(true, 1, Rank::START),
+        entry(false, 2, Rank::START),
+        entry(true, 3, Rank::START),
+        entry(false, 4, Rank::START),
+    ];
+    let s = settle_race(&entries);
+    assert!(s[0].rating_moved && s[2].rating_moved);
+    assert!(!s[1].rating_moved && !s[3].rating_moved);
+    assert!(s[0].rating_after.rating > s[2].rating_after.rating);
+    assert_eq!(s[0].stars, 2, "not a bots-only race: full stars");
+}
+
+proptest! {
+    #[test]
+    fn settling_never_goes_below_the_floor_or_past_the_table(
+        places in proptest::collection::vec((1usize..=4, any::<bool>(), any::<bool>(), 1u32..30), 2..=4),
+    ) {
+        let n = places.len();
+        let entries: Vec<RaceEntry> = places
+            .iter()
+            .map(|&(place, human, forfeited, points)| RaceEntry {
+                human,
+                rated: human,
+                rating: NEW_PLAYER,
+                rank: Rank::from_points(points),
+                place: place.min(n),
+                forfeited,
+            })
+            .collect();
+        let s = settle_race(&entries);
+        let humans = entries.iter().filter(|e| e.human).count();
+        for (e, x) in entries.iter().zip(&s) {
+            prop_assert!(x.rank_after.points() >= 1);
+            prop_assert_eq!(x.rank_after, e.rank.apply(x.stars));
+            let most = if humans <= 1 { 1 } else { 2 };
+            prop_assert!(x.stars.abs() <= most);
+            if !e.human {
+                prop_assert_eq!(x.stars, 0);
+                prop_assert!(!x.rating_moved);
+            }
+            prop_assert_eq!(x.rating_moved, e.human && humans >= 2);
+        }
+    }
+}

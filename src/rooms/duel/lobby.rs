@@ -391,10 +391,12 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
                     district: e.member.district.clone(),
                     glicko: e.glicko.unwrap_or(NEW_PLAYER),
                     is_bot: false,
+                    rank: None,
                 },
                 glicko: e.glicko.unwrap_or(NEW_PLAYER),
                 counted,
                 rated: counted && !game.vs_bot && e.glicko.is_some(),
+                season_id: None,
                 outbox: Some(e.outbox.clone()),
                 conn: e.conn,
             }
@@ -410,10 +412,12 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
                 district: "机器人".into(),
                 glicko,
                 is_bot: true,
+                rank: None,
             },
             glicko,
             counted: false,
             rated: false,
+            season_id: None,
             outbox: None,
             conn: 0,
         });
@@ -423,15 +427,7 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
             seats.reverse();
         }
     }
-    let orders = seats
-        .iter()
-        .map(|_| {
-            questions
-                .iter()
-                .map(|q| selection::option_order(q.options.len(), q.shuffles_options(), &mut rng))
-                .collect()
-        })
-        .collect();
+    let orders = selection::seat_option_orders(seats.len(), &questions, &mut rng);
     let rules = ContestRules {
         relaxed: game.relaxed,
         countdown: duels.config.countdown,

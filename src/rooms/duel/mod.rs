@@ -1,11 +1,14 @@
 //! Duel PK (双人PK): the queue, friend rooms, bots, rematches and the
-//! registry of running matches. Each match runs in its own task
+//! registry of running matches (ladder races, [`crate::rooms::ladder`],
+//! are registered here too). Each match runs in its own task
 //! ([`room`]); this module decides who plays whom and routes players'
 //! commands to their match.
 
 mod lobby;
 pub mod room;
 pub mod views;
+
+pub use self::lobby::Entrant;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,6 +30,9 @@ use super::wall_ms;
 use crate::bank::SharedBank;
 use crate::domain::bot::AnswerStats;
 use crate::domain::glicko::{Glicko, NEW_PLAYER};
+use crate::rooms::ladder::queue::RaceEntrant;
+use crate::rooms::ladder::{self, Ladder, LadderConfig};
+use crate::store::ladder::LadderStore;
 use crate::store::leaderboard::Period;
 use crate::store::writer::WriteQueue;
 use crate::store::{MatchStore, Member, WriteOp};
@@ -166,7 +172,8 @@ impl DuelRatings {
     }
 }
 
-/// The duel runtime shared by every connection.
+/// The match runtime shared by every connection: duels, and the ladder
+/// races that run in the same match tasks.
 pub struct Duels {
     pub config: DuelConfig,
     pub bank: Arc<SharedBank>,
@@ -175,7 +182,10 @@ pub struct Duels {
     pub ratings: DuelRatings,
     store: Arc<dyn MatchStore>,
     queue: WriteQueue,
-    ids: Arc<super::IdMint>,
+    pub(crate) ids: Arc<super::IdMint>,
+    /// 争上游 races: seasons, ranks and their queue. They run in the same
+    /// match tasks as duels.
+    pub ladder: Ladder,
     /// Each member's seat in a running (or just finished) match.
     arena: Mutex<HashMap<i64, (MatchLink, usize)>>,
     /// Each member's newest connection, to reach them from the lobby.
@@ -197,6 +207,8 @@ pub struct DuelDeps {
     pub store: Arc<dyn MatchStore>,
     pub queue: WriteQueue,
     pub ids: Arc<super::IdMint>,
+    pub ladder: LadderConfig,
+    pub ladder_store: Arc<dyn LadderStore>,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
 }
@@ -222,6 +234,7 @@ impl Duels {
             store: deps.store,
             queue: deps.queue,
             ids: deps.ids,
+            ladder: Ladder::new(deps.ladder, deps.ladder_store),
             arena: Mutex::default(),
             presence: Mutex::default(),
             daily: Mutex::default(),
@@ -270,6 +283,9 @@ impl Duels {
             .lock()
             .expect("lobby lock poisoned")
             .connection_closed(conn.member.id, conn.id);
+        self.ladder
+            .queue()
+            .connection_closed(conn.member.id, conn.id);
         for (member, msg) in notices {
             self.send_to(member, room::to_text(&msg));
         }
@@ -302,6 +318,7 @@ impl Duels {
                 .lock()
                 .expect("lobby lock poisoned")
                 .is_waiting(member_id)
+            || self.ladder.queue().is_waiting(member_id)
     }
 
     fn in_live_match(&self, member_id: i64) -> bool {
@@ -327,6 +344,12 @@ impl Duels {
             ClientMsg::RoomCreate { relaxed } => self.create_room(conn, relaxed).await,
             ClientMsg::RoomJoin { code } => self.join_room(conn, &code).await,
             ClientMsg::Rematch { match_id } => self.rematch(conn, &match_id).await,
+            ClientMsg::LadderQueue { relaxed } => self.ladder_queue_up(conn, relaxed).await,
+            ClientMsg::LadderCancel => self
+                .ladder
+                .queue()
+                .cancel(conn.member.id)
+                .map(|msg| vec![msg]),
             ClientMsg::MatchResume {
                 match_id,
                 last_version,
@@ -444,6 +467,64 @@ impl Duels {
             rating,
             bot_after_ms: self.config.bot_after.as_millis() as u64,
         }])
+    }
+
+    async fn ladder_queue_up(
+        self: &Arc<Self>,
+        conn: &DuelConn,
+        relaxed: bool,
+    ) -> Result<Vec<ServerMsg>, Refusal> {
+        self.admit()?;
+        if self.is_busy(conn.member.id) {
+            return Err(refusal(ErrorCode::AlreadyQueued, None));
+        }
+        let member_id = conn.member.id;
+        let unavailable = |e: crate::store::StoreError| {
+            tracing::warn!("ladder rank unavailable: {e}");
+            refusal(ErrorCode::Unavailable, None)
+        };
+        let season = self
+            .ladder
+            .current_season(wall_ms())
+            .await
+            .map_err(unavailable)?;
+        let rank = self
+            .ladder
+            .rank(season.id, member_id)
+            .await
+            .map_err(unavailable)?;
+        let glicko = self.ladder.rating(member_id).await;
+        if self.in_live_match(member_id) {
+            return Err(refusal(ErrorCode::AlreadyQueued, None));
+        }
+        let racer = RaceEntrant {
+            entrant: lobby::Entrant {
+                member: conn.member.clone(),
+                conn: conn.id,
+                outbox: conn.outbox.clone(),
+                glicko,
+            },
+            season_id: season.id,
+            rank,
+        };
+        let (races, notices) = self
+            .ladder
+            .queue()
+            .enqueue(racer, relaxed, Instant::now())?;
+        let queued = ServerMsg::LadderQueued {
+            season: ladder::season_view(season),
+            rank: ladder::rank_view(rank),
+            wanted: crate::domain::ladder::MAX_RACE_PLAYERS as u8,
+            small_race_after_ms: crate::domain::ladder::SMALL_RACE_AFTER.as_millis() as u64,
+            bot_fill_after_ms: self.ladder.config.bot_fill_after.as_millis() as u64,
+        };
+        // The reply goes out before any race it completed has started.
+        let _ = conn.outbox.try_send(Outbound::Text(room::to_text(&queued)));
+        for (member, msg) in notices {
+            self.send_to(member, room::to_text(&msg));
+        }
+        self.start_races(races);
+        Ok(Vec::new())
     }
 
     fn accept_bot(self: &Arc<Self>, conn: &DuelConn) -> Result<Vec<ServerMsg>, Refusal> {
@@ -652,23 +733,34 @@ impl Duels {
     /// Starts the matches the lobby formed.
     fn start_all(self: &Arc<Self>, games: Vec<lobby::Game>) {
         for game in games {
-            let players: Vec<i64> = game.entrants.iter().map(|e| e.member.id).collect();
             let setup = lobby::setup(self, game);
-            let id = setup.id;
-            let seats: Vec<(i64, usize)> = setup
-                .seats
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.info.member_id.map(|m| (m, i)))
-                .collect();
-            let link = room::spawn(self.clone(), setup);
-            let mut arena = self.arena.lock().expect("arena lock poisoned");
-            for (member, seat) in seats {
-                arena.insert(member, (link.clone(), seat));
-            }
-            metrics::counter!("dati_matches_started_total").increment(1);
-            tracing::debug!(match_id = id, ?players, "duel started");
+            self.launch(setup);
         }
+    }
+
+    /// Starts the races the ladder queue formed.
+    fn start_races(self: &Arc<Self>, races: Vec<ladder::queue::Race>) {
+        for race in races {
+            let setup = ladder::setup(self, race);
+            self.launch(setup);
+        }
+    }
+
+    fn launch(self: &Arc<Self>, setup: room::RoomSetup) {
+        let (id, mode) = (setup.id, setup.mode);
+        let seats: Vec<(i64, usize)> = setup
+            .seats
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.info.member_id.map(|m| (m, i)))
+            .collect();
+        let link = room::spawn(self.clone(), setup);
+        let mut arena = self.arena.lock().expect("arena lock poisoned");
+        for &(member, seat) in &seats {
+            arena.insert(member, (link.clone(), seat));
+        }
+        metrics::counter!("dati_matches_started_total", "mode" => mode.as_str()).increment(1);
+        tracing::debug!(match_id = id, ?seats, mode = mode.as_str(), "match started");
     }
 
     /// Pairs the queue, offers bots and expires rooms and rematch offers,
@@ -692,6 +784,11 @@ impl Duels {
             for (member, msg) in notices {
                 self.send_to(member, room::to_text(&msg));
             }
+            let (races, notices) = self.ladder.queue().tick(now);
+            for (member, msg) in notices {
+                self.send_to(member, room::to_text(&msg));
+            }
+            self.start_races(races);
         }
     }
 }

@@ -17,16 +17,20 @@ use tokio::time::Instant;
 use super::views::{self, SeatInfo};
 use super::{Duels, MatchLink, Outbound, OutboxTx};
 use crate::domain::bot;
-use crate::domain::contest::{Contest, Event, Outcome, Phase};
+use crate::domain::contest::{Contest, Event, Outcome, Phase, Standing};
 use crate::domain::glicko::{GameResult, Glicko};
+use crate::domain::ladder::{RaceEntry, RaceSettlement, Rank, Tier, settle_race};
+use crate::rooms::ladder::rank_view;
 use crate::rooms::solo::refusal;
 use crate::rooms::views::shown_positions;
 use crate::rooms::wall_ms;
 use crate::store::{
-    AnswerRecord, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart, WriteOp,
+    AnswerRecord, LadderChange, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart,
+    WriteOp,
 };
 use crate::ws::protocol::{
-    ErrorCode, MatchBody, MatchEvent, MatchOutcome, MatchOverView, Refusal, ServerMsg, StandingView,
+    ErrorCode, LadderResultView, MatchBody, MatchEvent, MatchOutcome, MatchOverView, Refusal,
+    ServerMsg, StandingView,
 };
 
 /// Events a match keeps for replay; far more than a duel produces.
@@ -103,6 +107,8 @@ pub struct RoomSeat {
     pub counted: bool,
     /// Moves the rating.
     pub rated: bool,
+    /// Ladder races, members: the season whose stars the race moves.
+    pub season_id: Option<i64>,
     pub outbox: Option<OutboxTx>,
     pub conn: u64,
 }
@@ -429,6 +435,14 @@ impl Room {
                 Event::Over(outcome) => self.finish(outcome),
             }
         }
+        // Bots do not race on for nobody: once every member is gone (after
+        // this batch's reveal, if it brought one), the race ends.
+        let humans_left = (0..self.seats.len())
+            .any(|s| !self.seats[s].info.is_bot && !self.contest.is_forfeited(s));
+        if !humans_left && !self.contest.is_over() {
+            let more = self.contest.conclude();
+            self.apply(more, now);
+        }
     }
 
     fn bot_seats(&self) -> Vec<usize> {
@@ -507,7 +521,15 @@ impl Room {
             Outcome::Aborted => None,
             _ => self.contest.winner(),
         };
-        let rated_game = outcome != Outcome::Aborted && self.seats.iter().all(|s| !s.info.is_bot);
+        let settled = self.settle_race(outcome, &standings);
+        let rated_game = match &settled {
+            Some(race) => race.iter().any(|r| r.rating_moved),
+            None => {
+                outcome != Outcome::Aborted
+                    && self.mode == MatchMode::Duel
+                    && self.seats.iter().all(|s| !s.info.is_bot)
+            }
+        };
         let results: Vec<Option<GameResult>> = (0..self.seats.len())
             .map(|seat| {
                 (outcome != Outcome::Aborted).then_some(match winner {
@@ -521,6 +543,9 @@ impl Room {
         let after: Vec<Glicko> = (0..self.seats.len())
             .map(|seat| {
                 let s = &self.seats[seat];
+                if let Some(race) = &settled {
+                    return race[seat].rating_after;
+                }
                 match results[seat] {
                     Some(result) if rated_game && s.rated && self.seats.len() == 2 => {
                         s.glicko.after_game(before[1 - seat], result)
@@ -534,14 +559,33 @@ impl Room {
         let mut standing_views = Vec::new();
         for st in &standings {
             let s = &self.seats[st.seat];
-            let moved = rated_game && s.rated;
+            let moved = match &settled {
+                Some(race) => race[st.seat].rating_moved,
+                None => rated_game && s.rated,
+            };
             let result = results[st.seat].map_or("aborted", GameResult::as_str);
+            let ladder = settled
+                .as_ref()
+                .and_then(|race| self.ladder_change(st.seat, race[st.seat]));
             if let Some(member_id) = s.info.member_id {
-                if moved {
-                    self.duels.ratings.update(member_id, after[st.seat]);
-                }
-                if s.counted && outcome != Outcome::Aborted {
-                    self.duels.count_match(member_id, finished_at_ms);
+                match (self.mode, &ladder) {
+                    (MatchMode::Duel, _) => {
+                        if moved {
+                            self.duels.ratings.update(member_id, after[st.seat]);
+                        }
+                        if s.counted && outcome != Outcome::Aborted {
+                            self.duels.count_match(member_id, finished_at_ms);
+                        }
+                    }
+                    (MatchMode::Ladder, Some((change, rank_after))) => {
+                        self.duels.ladder.settle(
+                            change.season_id,
+                            member_id,
+                            *rank_after,
+                            moved.then_some(after[st.seat]),
+                        );
+                    }
+                    (MatchMode::Ladder, None) => {}
                 }
             }
             players.push(MatchPlayerResult {
@@ -560,7 +604,7 @@ impl Room {
                 rating_after: after[st.seat].rating,
                 deviation_after: after[st.seat].deviation,
                 volatility_after: after[st.seat].volatility,
-                ladder: None,
+                ladder: ladder.as_ref().map(|(change, _)| change.clone()),
             });
             standing_views.push(StandingView {
                 seat: st.seat as u8,
@@ -569,8 +613,10 @@ impl Room {
                 correct: st.correct,
                 answer_ms_total: st.answer_time.as_millis() as u64,
                 forfeited: st.forfeited,
-                rating_before: before[st.seat].rating.round() as i64,
-                rating_after: after[st.seat].rating.round() as i64,
+                // The ladder's rating is hidden.
+                rating_before: shown_rating(self.mode, before[st.seat]),
+                rating_after: shown_rating(self.mode, after[st.seat]),
+                ladder: ladder.map(|(change, _)| ladder_result_view(&change)),
             });
         }
         players.sort_by_key(|p| p.seat);
@@ -595,14 +641,64 @@ impl Room {
             standings: standing_views,
             rated: rated_game && self.seats.iter().any(|s| s.rated),
         };
+        if let Some(race) = &settled {
+            tracing::debug!(match_id = self.id, ?race, "race settled");
+        }
         self.over = Some(view.clone());
         self.bot_plans.iter_mut().for_each(|p| *p = None);
         self.link.over.store(true, Ordering::Relaxed);
         self.emit_all(MatchBody::MatchOver(view));
-        if outcome != Outcome::Aborted && !self.duels.shutdown.is_cancelled() {
+        if self.mode == MatchMode::Duel
+            && outcome != Outcome::Aborted
+            && !self.duels.shutdown.is_cancelled()
+        {
             let members: Vec<Option<i64>> = self.seats.iter().map(|s| s.info.member_id).collect();
             self.duels.offer_rematch(self.id, members, self.relaxed);
         }
+    }
+
+    /// A finished ladder race's stars and hidden ratings, seat by seat;
+    /// `None` for a duel or an aborted race (nothing moves).
+    fn settle_race(&self, outcome: Outcome, standings: &[Standing]) -> Option<Vec<RaceSettlement>> {
+        if self.mode != MatchMode::Ladder || outcome == Outcome::Aborted {
+            return None;
+        }
+        let entries: Vec<RaceEntry> = (0..self.seats.len())
+            .map(|seat| {
+                let s = &self.seats[seat];
+                let st = standings
+                    .iter()
+                    .find(|st| st.seat == seat)
+                    .expect("every seat has a standing");
+                RaceEntry {
+                    human: !s.info.is_bot,
+                    rated: s.rated,
+                    rating: s.glicko,
+                    rank: s.info.rank.unwrap_or(Rank::START),
+                    place: st.place,
+                    forfeited: st.forfeited,
+                }
+            })
+            .collect();
+        Some(settle_race(&entries))
+    }
+
+    /// The record of a member's rank change, and the rank after.
+    fn ladder_change(&self, seat: usize, settled: RaceSettlement) -> Option<(LadderChange, Rank)> {
+        let s = &self.seats[seat];
+        let season_id = s.season_id?;
+        let before = s.info.rank?;
+        let after = settled.rank_after;
+        Some((
+            LadderChange {
+                season_id,
+                tier_before: before.tier.as_str().into(),
+                stars_before: i64::from(before.stars),
+                tier_after: after.tier.as_str().into(),
+                stars_after: i64::from(after.stars),
+            },
+            after,
+        ))
     }
 
     fn attach(&mut self, seat: usize, conn: u64, outbox: OutboxTx, last_version: u64) {
@@ -728,6 +824,30 @@ impl Room {
                 self.apply(events, Instant::now());
             }
         }
+    }
+}
+
+fn shown_rating(mode: MatchMode, glicko: Glicko) -> i64 {
+    match mode {
+        MatchMode::Duel => glicko.rating.round() as i64,
+        MatchMode::Ladder => 0,
+    }
+}
+
+fn ladder_result_view(change: &LadderChange) -> LadderResultView {
+    let rank = |tier: &str, stars: i64| Rank {
+        tier: Tier::parse(tier).unwrap_or(Tier::Bronze),
+        stars: stars.max(1) as u32,
+    };
+    let before = rank(&change.tier_before, change.stars_before);
+    let after = rank(&change.tier_after, change.stars_after);
+    LadderResultView {
+        season_id: change.season_id,
+        before: rank_view(before),
+        after: rank_view(after),
+        stars: after.points() as i32 - before.points() as i32,
+        promoted: after.tier > before.tier,
+        demoted: after.tier < before.tier,
     }
 }
 

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crate::domain::contest::{Contest, ContestError, Phase};
 use crate::domain::glicko::Glicko;
+use crate::domain::ladder::Rank;
+use crate::rooms::ladder::rank_view;
 use crate::rooms::solo::refusal;
 use crate::rooms::views::{question_view, shown_positions};
 use crate::ws::protocol::{
@@ -21,6 +23,8 @@ pub struct SeatInfo {
     pub district: String,
     pub glicko: Glicko,
     pub is_bot: bool,
+    /// Ladder races: the tier and stars everyone sees.
+    pub rank: Option<Rank>,
 }
 
 impl SeatInfo {
@@ -30,9 +34,14 @@ impl SeatInfo {
             member_id: self.member_id,
             nickname: self.nickname.clone(),
             district: self.district.clone(),
-            rating: self.glicko.rating.round() as i64,
-            provisional: self.glicko.is_provisional(),
+            // A ladder rating is hidden: the rank is what players see.
+            rating: match self.rank {
+                Some(_) => 0,
+                None => self.glicko.rating.round() as i64,
+            },
+            provisional: self.rank.is_none() && self.glicko.is_provisional(),
             is_bot: self.is_bot,
+            rank: self.rank.map(rank_view),
         }
     }
 }

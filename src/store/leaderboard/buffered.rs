@@ -374,6 +374,16 @@ impl Leaderboard for BufferedLeaderboard {
             .await
     }
 
+    async fn remove(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        member_ids: &[i64],
+    ) -> Result<(), LeaderboardError> {
+        self.apply(&[Update::Remove(board, key, member_ids.to_vec())])
+            .await
+    }
+
     async fn replace(
         &self,
         board: Board,
@@ -497,6 +507,7 @@ mod tests {
                 match u {
                     Update::Add(b, e) => self.board().add(*b, e).await?,
                     Update::Set(b, k, e) => self.board().set(*b, *k, e).await?,
+                    Update::Remove(b, k, ids) => self.board().remove(*b, *k, ids).await?,
                 }
             }
             if self.fail_after_apply.swap(false, Ordering::SeqCst) {
@@ -514,6 +525,15 @@ mod tests {
             events: &[ScoreEvent],
         ) -> Result<(), LeaderboardError> {
             self.apply(&[Update::Set(board, key, events.to_vec())])
+                .await
+        }
+        async fn remove(
+            &self,
+            board: Board,
+            key: PeriodKey,
+            member_ids: &[i64],
+        ) -> Result<(), LeaderboardError> {
+            self.apply(&[Update::Remove(board, key, member_ids.to_vec())])
                 .await
         }
         async fn replace(
@@ -653,6 +673,50 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(day.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn removals_kept_while_down_are_replayed_in_order() {
+        use crate::domain::ladder::Tier;
+        let flaky = Flaky::new();
+        let rows = Arc::new(Mutex::new(Vec::new()));
+        let board = BufferedLeaderboard::new(flaky.clone(), sql(rows), 1000);
+        let season = PeriodKey::Season(4);
+        let (silver, gold) = (
+            Board::LadderTier(Tier::Silver),
+            Board::LadderTier(Tier::Gold),
+        );
+        board
+            .set(silver, season, &[ev(1, 6, AT), ev(2, 5, AT)])
+            .await
+            .unwrap();
+        flaky.up.store(false, Ordering::SeqCst);
+        // Member 1 is promoted to gold, then demoted back to silver; member
+        // 2 is promoted and stays.
+        board.set(gold, season, &[ev(1, 7, AT + 1)]).await.unwrap();
+        board.remove(silver, season, &[1]).await.unwrap();
+        board.set(gold, season, &[ev(2, 7, AT + 2)]).await.unwrap();
+        board.remove(silver, season, &[2]).await.unwrap();
+        board
+            .set(silver, season, &[ev(1, 6, AT + 3)])
+            .await
+            .unwrap();
+        board.remove(gold, season, &[1, 3]).await.unwrap();
+        // A removal counts its members in the backlog.
+        assert_eq!(board.backlog(), (7, false));
+        flaky.up.store(true, Ordering::SeqCst);
+        eventually("the replay", async || board.is_current()).await;
+        let members = async |b: Board| {
+            board
+                .top(b, season, 10)
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| (s.member_id, s.score, s.reached_at_ms))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(members(silver).await, [(1, 6, AT + 3)]);
+        assert_eq!(members(gold).await, [(2, 7, AT + 2)]);
     }
 
     #[tokio::test]

@@ -52,6 +52,13 @@ impl Bucket {
         }
     }
 
+    fn remove(&mut self, member_id: i64) {
+        if let Some((score, reached)) = self.scores.remove(&member_id) {
+            self.order
+                .remove(&(std::cmp::Reverse(score), reached, member_id));
+        }
+    }
+
     fn standing(rank: usize, key: &OrderKey) -> Standing {
         Standing {
             rank: rank as u64 + 1,
@@ -89,7 +96,7 @@ impl Leaderboard for MemoryLeaderboard {
             }
         }
         // Days and weeks long past are never read again: keep the current
-        // bucket and the one before it.
+        // bucket and the one before it. All time and seasons are kept.
         if let Some(latest) = events.iter().map(|e| e.at_ms).max() {
             let today = Period::Day.key(latest);
             let this_week = Period::Week.key(latest);
@@ -112,6 +119,21 @@ impl Leaderboard for MemoryLeaderboard {
         let bucket = buckets.entry((board, key)).or_default();
         for e in events {
             bucket.set(e.member_id, e.points, e.at_ms);
+        }
+        Ok(())
+    }
+
+    async fn remove(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        member_ids: &[i64],
+    ) -> Result<(), LeaderboardError> {
+        let mut buckets = self.buckets.lock().expect("leaderboard lock poisoned");
+        if let Some(bucket) = buckets.get_mut(&(board, key)) {
+            for id in member_ids {
+                bucket.remove(*id);
+            }
         }
         Ok(())
     }
@@ -231,5 +253,52 @@ mod tests {
         );
         assert_eq!(board.len(Board::DuelRating, all).await.unwrap(), 3);
         assert!(board.top(Board::Duel, all, 10).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn season_buckets_outlive_any_pruning() {
+        let board = MemoryLeaderboard::new();
+        let season = PeriodKey::Season(1);
+        let ev = |member_id, points, at_ms| ScoreEvent {
+            member_id,
+            points,
+            at_ms,
+        };
+        board
+            .set(Board::Ladder, season, &[ev(1, 5, 10), ev(2, 7, 20)])
+            .await
+            .unwrap();
+        // Points a year later prune old days and weeks, never a season.
+        let year = 365 * 24 * 60 * 60 * 1000;
+        board.add(Board::Solo, &[ev(1, 10, year)]).await.unwrap();
+        assert_eq!(board.len(Board::Ladder, season).await.unwrap(), 2);
+        // A removal takes the member off, standings and order alike.
+        board.remove(Board::Ladder, season, &[2, 99]).await.unwrap();
+        let top = board.top(Board::Ladder, season, 10).await.unwrap();
+        assert_eq!(
+            top.iter()
+                .map(|s| (s.rank, s.member_id))
+                .collect::<Vec<_>>(),
+            [(1, 1)]
+        );
+        assert!(
+            board
+                .around(Board::Ladder, season, 2, 1)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Removing from a bucket that does not exist creates nothing.
+        board
+            .remove(Board::Ladder, PeriodKey::Season(2), &[1])
+            .await
+            .unwrap();
+        assert_eq!(
+            board
+                .len(Board::Ladder, PeriodKey::Season(2))
+                .await
+                .unwrap(),
+            0
+        );
     }
 }

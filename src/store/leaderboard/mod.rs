@@ -5,6 +5,20 @@
 //! reached the score first, so each standing keeps the time of its last
 //! increase.
 //!
+//! Each board holds buckets, one per [`PeriodKey`]:
+//!
+//! - the points boards ([`Board::Overall`], [`Board::Solo`], [`Board::Duel`])
+//!   have an all-time, a day and a week bucket for every point, added up;
+//! - [`Board::DuelRating`] has one all-time bucket of absolute scores;
+//! - the ladder boards ([`Board::Ladder`] and one [`Board::LadderTier`] per
+//!   tier, [`Board::LADDER`]) have one bucket per 争上游 season,
+//!   [`PeriodKey::Season`] (the season's id), of absolute scores: a
+//!   member's rank as [`Rank::points`] ([`ladder_points`]). A member stands
+//!   on the season board and on the board of their current tier only: a
+//!   change of tier sets them on the new tier's board and removes them
+//!   ([`Update::Remove`]) from the others. Season buckets never expire:
+//!   past seasons are kept and stay readable.
+//!
 //! Two backends pass one conformance suite (`tests/leaderboard.rs`):
 //! [`MemoryLeaderboard`] (in-process, rebuilt from SQL at every start) and
 //! [`RedisLeaderboard`] (sorted sets shared by every node). The Redis one is
@@ -20,8 +34,10 @@ mod redis;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use thiserror::Error;
+
+use crate::domain::ladder::{Rank, Tier};
 
 pub use self::buffered::{BufferedLeaderboard, DEFAULT_BACKLOG};
 pub use self::memory::MemoryLeaderboard;
@@ -30,8 +46,8 @@ pub use self::redis::{DEFAULT_PREFIX, RedisLeaderboard};
 const BEIJING_OFFSET_MS: i64 = 8 * 60 * 60 * 1000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// A leaderboard. Serializes as [`Board::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Board {
     /// Every point from every mode.
     Overall,
@@ -42,13 +58,39 @@ pub enum Board {
     /// Each member's current duel rating, rounded: an absolute score, set
     /// (never added to) when a rated duel ends. All-time only.
     DuelRating,
+    /// Everyone ranked in a 争上游 season, by rank ([`ladder_points`]): an
+    /// absolute score, set when a ladder race ends. Season buckets
+    /// ([`PeriodKey::Season`]) only.
+    Ladder,
+    /// The members currently in one ladder tier of a season, scored as on
+    /// [`Board::Ladder`]. Season buckets only.
+    LadderTier(Tier),
 }
 
 impl Board {
+    /// The boards outside the ladder: the points boards and the duel
+    /// rating, whose buckets are all-time, day and week (see
+    /// [`Board::LADDER`] for the season boards).
     pub const ALL: [Board; 4] = [Board::Overall, Board::Solo, Board::Duel, Board::DuelRating];
 
+    /// The ladder's season boards: everyone, then one per tier, lowest
+    /// first.
+    pub const LADDER: [Board; 7] = [
+        Board::Ladder,
+        Board::LadderTier(Tier::Bronze),
+        Board::LadderTier(Tier::Silver),
+        Board::LadderTier(Tier::Gold),
+        Board::LadderTier(Tier::Platinum),
+        Board::LadderTier(Tier::Diamond),
+        Board::LadderTier(Tier::King),
+    ];
+
+    /// From [`Board::as_str`], any board.
     pub fn parse(s: &str) -> Option<Board> {
-        Board::ALL.into_iter().find(|b| b.as_str() == s)
+        Board::ALL
+            .into_iter()
+            .chain(Board::LADDER)
+            .find(|b| b.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +99,13 @@ impl Board {
             Board::Solo => "solo",
             Board::Duel => "duel",
             Board::DuelRating => "duel_rating",
+            Board::Ladder => "ladder",
+            Board::LadderTier(Tier::Bronze) => "ladder_bronze",
+            Board::LadderTier(Tier::Silver) => "ladder_silver",
+            Board::LadderTier(Tier::Gold) => "ladder_gold",
+            Board::LadderTier(Tier::Platinum) => "ladder_platinum",
+            Board::LadderTier(Tier::Diamond) => "ladder_diamond",
+            Board::LadderTier(Tier::King) => "ladder_king",
         }
     }
 
@@ -64,12 +113,31 @@ impl Board {
     /// that is not made of points.
     pub fn modes(self) -> &'static [&'static str] {
         match self {
-            Board::Overall => &["practice", "challenge", "review", "duel"],
+            Board::Overall => &["practice", "challenge", "review", "duel", "ladder"],
             Board::Solo => &["practice", "challenge", "review"],
             Board::Duel => &["duel"],
-            Board::DuelRating => &[],
+            Board::DuelRating | Board::Ladder | Board::LadderTier(_) => &[],
         }
     }
+
+    /// A ladder board, whose buckets are seasons ([`PeriodKey::Season`])
+    /// rather than periods.
+    pub fn is_ladder(self) -> bool {
+        matches!(self, Board::Ladder | Board::LadderTier(_))
+    }
+}
+
+impl Serialize for Board {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A ladder rank's score on the season boards: [`Rank::points`] of `tier`
+/// and `stars` (stars out of range count as the nearest valid star).
+pub fn ladder_points(tier: Tier, stars: i64) -> i64 {
+    let stars = u32::try_from(stars.max(0)).unwrap_or(u32::MAX);
+    i64::from(Rank { tier, stars }.points())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -114,7 +182,8 @@ impl Period {
     /// When the bucket holding `at_ms` began, in epoch ms.
     pub fn start_ms(self, at_ms: i64) -> i64 {
         match self.key(at_ms) {
-            PeriodKey::AllTime => 0,
+            // A period never gives a season key.
+            PeriodKey::AllTime | PeriodKey::Season(_) => 0,
             PeriodKey::Day(d) => d * DAY_MS - BEIJING_OFFSET_MS,
             PeriodKey::Week(w) => (w * 7 - 3) * DAY_MS - BEIJING_OFFSET_MS,
         }
@@ -128,14 +197,17 @@ pub enum PeriodKey {
     Day(i64),
     /// Weeks since the Monday before 1970-01-01, Beijing time.
     Week(i64),
+    /// One 争上游 season, by its id: the ladder boards' only bucket. Never
+    /// expires and is never pruned (past seasons are kept).
+    Season(i64),
 }
 
 impl PeriodKey {
     /// When the bucket ends (the start of the next one), in epoch ms; none
-    /// for all time.
+    /// for all time and for a season (kept for good).
     pub fn end_ms(self) -> Option<i64> {
         match self {
-            PeriodKey::AllTime => None,
+            PeriodKey::AllTime | PeriodKey::Season(_) => None,
             PeriodKey::Day(d) => Some((d + 1) * DAY_MS - BEIJING_OFFSET_MS),
             PeriodKey::Week(w) => Some(((w + 1) * 7 - 3) * DAY_MS - BEIJING_OFFSET_MS),
         }
@@ -164,15 +236,18 @@ pub struct Standing {
 pub enum Update {
     /// Points added to a board, in every period bucket each event falls in.
     Add(Board, Vec<ScoreEvent>),
-    /// Absolute scores set in one bucket (the rating board).
+    /// Absolute scores set in one bucket (the rating and ladder boards).
     Set(Board, PeriodKey, Vec<ScoreEvent>),
+    /// Members taken off one bucket (a ladder tier they left).
+    Remove(Board, PeriodKey, Vec<i64>),
 }
 
 impl Update {
-    /// Events in the update.
+    /// Events (or member ids, for a removal) in the update.
     pub fn len(&self) -> usize {
         match self {
             Update::Add(_, events) | Update::Set(_, _, events) => events.len(),
+            Update::Remove(_, _, member_ids) => member_ids.len(),
         }
     }
 
@@ -205,6 +280,9 @@ pub trait Leaderboard: Send + Sync {
             match update {
                 Update::Add(board, events) => self.add(*board, events).await?,
                 Update::Set(board, key, events) => self.set(*board, *key, events).await?,
+                Update::Remove(board, key, member_ids) => {
+                    self.remove(*board, *key, member_ids).await?
+                }
             }
         }
         Ok(())
@@ -218,6 +296,13 @@ pub trait Leaderboard: Send + Sync {
         board: Board,
         key: PeriodKey,
         events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError>;
+    /// Takes members off one bucket; a member not on it is no error.
+    async fn remove(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        member_ids: &[i64],
     ) -> Result<(), LeaderboardError>;
     /// Replaces a bucket's standings wholesale (rebuilds from SQL).
     async fn replace(
@@ -284,14 +369,79 @@ mod tests {
 
     #[test]
     fn boards_parse_what_they_print() {
-        for board in Board::ALL {
+        for board in Board::ALL.into_iter().chain(Board::LADDER) {
             assert_eq!(Board::parse(board.as_str()), Some(board));
         }
         assert_eq!(Board::parse("duel_rating"), Some(Board::DuelRating));
+        assert_eq!(Board::parse("ladder"), Some(Board::Ladder));
+        assert_eq!(
+            Board::parse("ladder_king"),
+            Some(Board::LadderTier(Tier::King))
+        );
         assert_eq!(Board::parse("nope"), None);
+        assert_eq!(Board::parse("ladder_青铜"), None);
         assert!(Board::DuelRating.modes().is_empty());
         assert!(Board::Overall.modes().contains(&"duel"));
+        assert!(Board::Overall.modes().contains(&"ladder"));
         assert!(!Board::Solo.modes().contains(&"duel"));
+        assert!(!Board::Duel.modes().contains(&"ladder"));
+        // Eleven boards, eleven names; the ladder ones are set boards.
+        let mut names: Vec<&str> = Board::ALL
+            .into_iter()
+            .chain(Board::LADDER)
+            .map(Board::as_str)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 11);
+        for board in Board::LADDER {
+            assert!(board.is_ladder() && board.modes().is_empty(), "{board:?}");
+        }
+        assert!(Board::ALL.into_iter().all(|b| !b.is_ladder()));
+        // One tier board per tier, in the tiers' order.
+        let tiers: Vec<Board> = Tier::ALL.into_iter().map(Board::LadderTier).collect();
+        assert_eq!(Board::LADDER[1..], tiers[..]);
+    }
+
+    #[test]
+    fn boards_serialize_as_their_names() {
+        for board in Board::ALL.into_iter().chain(Board::LADDER) {
+            assert_eq!(
+                serde_json::to_value(board).unwrap(),
+                serde_json::Value::String(board.as_str().into())
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&Board::LadderTier(Tier::Gold)).unwrap(),
+            r#""ladder_gold""#
+        );
+    }
+
+    #[test]
+    fn ladder_points_are_the_rank_points() {
+        assert_eq!(ladder_points(Tier::Bronze, 1), 1);
+        assert_eq!(ladder_points(Tier::Silver, 1), 4);
+        assert_eq!(ladder_points(Tier::King, 1), 20);
+        assert_eq!(ladder_points(Tier::King, 7), 26);
+        // Out of range stars read as the nearest valid star.
+        assert_eq!(ladder_points(Tier::Gold, 0), 7);
+        assert_eq!(ladder_points(Tier::Gold, -3), 7);
+        assert_eq!(ladder_points(Tier::Bronze, 9), 3);
+        for points in 1..40u32 {
+            let rank = Rank::from_points(points);
+            assert_eq!(
+                ladder_points(rank.tier, i64::from(rank.stars)),
+                i64::from(points)
+            );
+        }
+    }
+
+    #[test]
+    fn removals_count_their_members() {
+        let key = PeriodKey::Season(3);
+        let remove = Update::Remove(Board::LadderTier(Tier::Gold), key, vec![1, 2, 3]);
+        assert_eq!(remove.len(), 3);
+        assert!(Update::Remove(Board::Ladder, key, Vec::new()).is_empty());
     }
 
     #[test]
@@ -306,5 +456,6 @@ mod tests {
             }
         }
         assert_eq!(PeriodKey::AllTime.end_ms(), None);
+        assert_eq!(PeriodKey::Season(1).end_ms(), None, "seasons are kept");
     }
 }

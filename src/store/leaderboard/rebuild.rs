@@ -2,10 +2,13 @@
 //! that lost updates, and on demand (`dati leaderboard rebuild`).
 //!
 //! The boards are derived data: the current day, week and all-time bucket
-//! of each points board are sums over the answers in SQL, and the rating
-//! board is each member's current duel rating. A rebuild reads all of them
-//! first ([`read`]) and then replaces each bucket in one step ([`write`]).
-//! Earlier days and weeks are not rebuilt: nothing reads them.
+//! of each points board are sums over the answers in SQL, the rating
+//! board is each member's current duel rating, and the ladder boards of
+//! every season are the members' season ranks (`ladder_ranks`). A rebuild
+//! reads all of them first ([`read`]) and then replaces each bucket in one
+//! step ([`write`]). Earlier days and weeks are not rebuilt: nothing reads
+//! them. Every season's every tier bucket is replaced, empty ones included,
+//! so that a member who changed tier is gone from the old one.
 //!
 //! A rebuild from another process while servers are feeding the same Redis
 //! can count a batch twice or miss it, if the batch commits between the
@@ -14,7 +17,8 @@
 
 use thiserror::Error;
 
-use super::{Board, Leaderboard, LeaderboardError, Period, PeriodKey, ScoreEvent};
+use super::{Board, Leaderboard, LeaderboardError, Period, PeriodKey, ScoreEvent, ladder_points};
+use crate::domain::ladder::Tier;
 use crate::store::{StoreError, Stores};
 
 /// What every rebuilt bucket holds, read from SQL.
@@ -75,6 +79,34 @@ pub async fn read(stores: &Stores, now_ms: i64) -> Result<Snapshot, StoreError> 
         })
         .collect();
     buckets.push((Board::DuelRating, PeriodKey::AllTime, ratings));
+    // The ladder boards: one bucket per season, from the season ranks.
+    for season in stores.ladder.seasons().await? {
+        let key = PeriodKey::Season(season.id);
+        let mut everyone = Vec::new();
+        let mut by_tier: Vec<Vec<ScoreEvent>> = Tier::ALL.iter().map(|_| Vec::new()).collect();
+        for rank in stores.ladder.ladder_ranks(season.id).await? {
+            let Some(tier) = Tier::parse(&rank.tier) else {
+                tracing::warn!(
+                    season_id = season.id,
+                    member_id = rank.member_id,
+                    tier = rank.tier,
+                    "unknown ladder tier in the database: left off the season boards"
+                );
+                continue;
+            };
+            let event = ScoreEvent {
+                member_id: rank.member_id,
+                points: ladder_points(tier, rank.stars),
+                at_ms: rank.updated_at_ms,
+            };
+            everyone.push(event);
+            by_tier[tier as usize].push(event);
+        }
+        buckets.push((Board::Ladder, key, everyone));
+        for (tier, rows) in Tier::ALL.into_iter().zip(by_tier) {
+            buckets.push((Board::LadderTier(tier), key, rows));
+        }
+    }
     Ok(Snapshot { buckets })
 }
 

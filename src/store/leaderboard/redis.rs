@@ -7,6 +7,8 @@
 //! - `dati:lb:overall:all_time`, `dati:lb:overall:day:20413` (days since
 //!   1970-01-01, Beijing time), `dati:lb:overall:week:2916` (weeks, Monday
 //!   first): the sorted set of one bucket;
+//! - `dati:lb:ladder:season:3`, `dati:lb:ladder_gold:season:3`: a ladder
+//!   board's bucket of one 争上游 season (by the season's id);
 //! - the same key with `:ids` appended: a hash from member id to that
 //!   member's entry in the sorted set, so that an update or "around me" can
 //!   find it;
@@ -17,7 +19,7 @@
 //!
 //! Day keys expire 8 days after their day ends, week keys 15 days after their
 //! week ends (never sooner than an hour after their last write); all-time
-//! keys do not expire.
+//! and season keys do not expire (past seasons are kept).
 //!
 //! # Order
 //!
@@ -44,7 +46,8 @@
 //! Updates run in a Lua script (one EVALSHA per batch, so one round trip,
 //! applied atomically): adding points keeps a standing's time unless the
 //! score changes, and then moves it to the later of the two, exactly like
-//! the in-process board.
+//! the in-process board; a removal finds the member's entry through the id
+//! hash and deletes it from both.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -71,12 +74,13 @@ const MIN_TTL_MS: i64 = 60 * 60 * 1000;
 /// Members per ZADD/HSET in a rebuild.
 const REPLACE_CHUNK: usize = 1000;
 
-/// Applies a batch of adds and sets. KEYS[1] is the "built" marker, then a
-/// sorted set and its id hash per bucket. ARGV: the bucket count, each
-/// bucket's expiry (unix seconds, 0 for none), then five per operation:
-/// bucket (1-based), 'a' (add) or 's' (set), member id, points, and the
-/// member string for the event's own time. Returns 0, applying nothing,
-/// when the marker is missing.
+/// Applies a batch of adds, sets and removals. KEYS[1] is the "built"
+/// marker, then a sorted set and its id hash per bucket. ARGV: the bucket
+/// count, each bucket's expiry (unix seconds, 0 for none), then five per
+/// operation: bucket (1-based), 'a' (add), 's' (set) or 'r' (remove),
+/// member id, points, and the member string for the event's own time (a
+/// removal ignores the last two). Returns 0, applying nothing, when the
+/// marker is missing.
 const APPLY_LUA: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local nb = tonumber(ARGV[1])
@@ -84,11 +88,17 @@ local i = nb + 2
 while i <= #ARGV do
   local b = tonumber(ARGV[i])
   local z, h = KEYS[2 * b], KEYS[2 * b + 1]
-  local set, id, pts, m = ARGV[i + 1] == 's', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local op, id, pts, m = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local set = op == 's'
   i = i + 5
   local cur = redis.call('HGET', h, id)
-  local old = cur and redis.call('ZSCORE', z, cur)
-  if not old then
+  local old = cur and op ~= 'r' and redis.call('ZSCORE', z, cur)
+  if op == 'r' then
+    if cur then
+      redis.call('ZREM', z, cur)
+      redis.call('HDEL', h, id)
+    end
+  elseif not old then
     redis.call('ZADD', z, pts, m)
     redis.call('HSET', h, id, m)
   elseif (set and tonumber(pts) ~= tonumber(old)) or (not set and tonumber(pts) ~= 0) then
@@ -149,6 +159,17 @@ pub(crate) fn decode_member(s: &str) -> Option<(i64, i64)> {
     Some((((u64::MAX - id) ^ (1 << 63)) as i64, TIME_MAX - time))
 }
 
+/// The sorted set of a bucket under `prefix`: see the module docs.
+fn bucket_key(prefix: &str, board: Board, key: PeriodKey) -> String {
+    let board = board.as_str();
+    match key {
+        PeriodKey::AllTime => format!("{prefix}lb:{board}:all_time"),
+        PeriodKey::Day(d) => format!("{prefix}lb:{board}:day:{d}"),
+        PeriodKey::Week(w) => format!("{prefix}lb:{board}:week:{w}"),
+        PeriodKey::Season(id) => format!("{prefix}lb:{board}:season:{id}"),
+    }
+}
+
 fn wall_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -158,7 +179,7 @@ fn wall_ms() -> i64 {
 /// When a bucket's keys expire, in unix seconds; none for all time.
 fn expire_at(key: PeriodKey, now_ms: i64) -> Option<i64> {
     let keep = match key {
-        PeriodKey::AllTime => return None,
+        PeriodKey::AllTime | PeriodKey::Season(_) => return None,
         PeriodKey::Day(_) => KEEP_DAY,
         PeriodKey::Week(_) => KEEP_WEEK,
     };
@@ -214,12 +235,7 @@ impl RedisLeaderboard {
 
     /// The sorted set of a bucket.
     pub fn bucket_key(&self, board: Board, key: PeriodKey) -> String {
-        let (prefix, board) = (&self.prefix, board.as_str());
-        match key {
-            PeriodKey::AllTime => format!("{prefix}lb:{board}:all_time"),
-            PeriodKey::Day(d) => format!("{prefix}lb:{board}:day:{d}"),
-            PeriodKey::Week(w) => format!("{prefix}lb:{board}:week:{w}"),
-        }
+        bucket_key(&self.prefix, board, key)
     }
 
     fn ids_key(&self, board: Board, key: PeriodKey) -> String {
@@ -332,6 +348,12 @@ impl Leaderboard for RedisLeaderboard {
                         ));
                     }
                 }
+                Update::Remove(board, key, member_ids) => {
+                    for id in member_ids {
+                        let b = bucket(*board, *key);
+                        ops.push((b, "r", *id, 0, String::new()));
+                    }
+                }
             }
         }
         if ops.is_empty() {
@@ -371,6 +393,16 @@ impl Leaderboard for RedisLeaderboard {
         events: &[ScoreEvent],
     ) -> Result<(), LeaderboardError> {
         self.apply(&[Update::Set(board, key, events.to_vec())])
+            .await
+    }
+
+    async fn remove(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        member_ids: &[i64],
+    ) -> Result<(), LeaderboardError> {
+        self.apply(&[Update::Remove(board, key, member_ids.to_vec())])
             .await
     }
 
@@ -548,6 +580,39 @@ mod tests {
         // A day long gone still lives an hour after a late write.
         let later = monday + 100 * DAY_MS;
         assert_eq!(expire_at(day, later), Some((later + MIN_TTL_MS) / 1000 + 1));
+        // Seasons are kept for good, however old.
+        assert_eq!(expire_at(PeriodKey::Season(1), monday), None);
+        assert_eq!(expire_at(PeriodKey::Season(1), later), None);
+    }
+
+    #[test]
+    fn a_season_bucket_has_its_own_key() {
+        use crate::domain::ladder::Tier;
+        assert_eq!(
+            bucket_key("p:", Board::Ladder, PeriodKey::Season(3)),
+            "p:lb:ladder:season:3"
+        );
+        assert_eq!(
+            bucket_key(
+                "p:",
+                Board::LadderTier(Tier::Diamond),
+                PeriodKey::Season(12)
+            ),
+            "p:lb:ladder_diamond:season:12"
+        );
+        // Other boards and periods keep their keys.
+        assert_eq!(
+            bucket_key("dati:", Board::Overall, PeriodKey::AllTime),
+            "dati:lb:overall:all_time"
+        );
+        assert_eq!(
+            bucket_key("dati:", Board::DuelRating, PeriodKey::Day(20413)),
+            "dati:lb:duel_rating:day:20413"
+        );
+        assert_eq!(
+            bucket_key("dati:", Board::Solo, PeriodKey::Week(2916)),
+            "dati:lb:solo:week:2916"
+        );
     }
 
     proptest! {

@@ -1,0 +1,326 @@
+//! The 争上游 ladder runtime: seasons (scheduled by organizers, or running
+//! back to back by themselves), each member's tier and stars and hidden
+//! rating (cached, read from the database once), the race queue, and the
+//! set-up of a race. Races run in the same match task as duels
+//! ([`crate::rooms::duel::room`]), which settles them with
+//! [`crate::domain::ladder::settle_race`].
+
+pub mod queue;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::time::Instant;
+
+use self::queue::{Race, RaceQueue};
+use crate::domain::bot::BOT_NAMES;
+use crate::domain::contest::{Contest, ContestRules};
+use crate::domain::glicko::{Glicko, NEW_PLAYER};
+use crate::domain::ladder::{self, Rank, Season, Tier};
+use crate::domain::selection::{self, Filter};
+use crate::rooms::duel::Duels;
+use crate::rooms::duel::room::{MatchMode, RoomSeat, RoomSetup};
+use crate::rooms::duel::views::SeatInfo;
+use crate::store::ladder::LadderStore;
+use crate::store::{LadderRank, StoreError, StoreResult};
+use crate::ws::protocol::{RankView, SeasonView};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LadderConfig {
+    /// Questions per race.
+    pub questions: usize,
+    /// Waiting this long alone gets the empty seats filled with bots.
+    pub bot_fill_after: Duration,
+}
+
+impl Default for LadderConfig {
+    fn default() -> Self {
+        LadderConfig {
+            questions: 5,
+            bot_fill_after: Duration::from_secs(ladder::BOT_FILL_AFTER_SECS),
+        }
+    }
+}
+
+/// How long a lookup may wait on the database before the member is told
+/// to try again.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub struct Ladder {
+    pub config: LadderConfig,
+    store: Arc<dyn LadderStore>,
+    pub queue: Mutex<RaceQueue>,
+    /// Every season known, the earliest first; reloaded when none holds now.
+    seasons: tokio::sync::Mutex<Vec<Season>>,
+    /// Each member's rank per season, as of the last race this server saw.
+    ranks: Mutex<HashMap<(i64, i64), Rank>>,
+    /// The hidden ratings of members seen since start.
+    ratings: Mutex<HashMap<i64, Glicko>>,
+}
+
+impl Ladder {
+    pub fn new(config: LadderConfig, store: Arc<dyn LadderStore>) -> Ladder {
+        Ladder {
+            queue: Mutex::new(RaceQueue::new(config.bot_fill_after)),
+            config,
+            store,
+            seasons: tokio::sync::Mutex::new(Vec::new()),
+            ranks: Mutex::default(),
+            ratings: Mutex::default(),
+        }
+    }
+
+    pub fn queue(&self) -> std::sync::MutexGuard<'_, RaceQueue> {
+        self.queue.lock().expect("ladder queue lock poisoned")
+    }
+
+    /// The season running at `now_ms`. When organizers scheduled none for
+    /// it, the next automatic one is created ([`ladder::automatic_season`]).
+    pub async fn current_season(&self, now_ms: i64) -> StoreResult<Season> {
+        let mut seasons = self.seasons.lock().await;
+        if let Some(s) = ladder::season_at(&seasons, now_ms) {
+            return Ok(*s);
+        }
+        *seasons = timed(self.store.seasons())
+            .await?
+            .into_iter()
+            .map(|s| Season {
+                id: s.id,
+                starts_at_ms: s.starts_at_ms,
+                ends_at_ms: s.ends_at_ms,
+            })
+            .collect();
+        if let Some(s) = ladder::season_at(&seasons, now_ms) {
+            return Ok(*s);
+        }
+        let next = ladder::automatic_season(&seasons, now_ms)
+            .expect("no season holds now, so an automatic one does");
+        let created = timed(
+            self.store
+                .create_season(next.starts_at_ms, next.ends_at_ms, now_ms),
+        )
+        .await?;
+        tracing::info!(
+            season = created.id,
+            starts_at_ms = created.starts_at_ms,
+            ends_at_ms = created.ends_at_ms,
+            "no ladder season was scheduled for now: started one"
+        );
+        let season = Season {
+            id: created.id,
+            starts_at_ms: created.starts_at_ms,
+            ends_at_ms: created.ends_at_ms,
+        };
+        seasons.push(season);
+        Ok(season)
+    }
+
+    /// Forgets the cached seasons, so that the next lookup reads them
+    /// (after an organizer scheduled one).
+    pub async fn reload_seasons(&self) {
+        self.seasons.lock().await.clear();
+    }
+
+    /// The member's rank in the season: the last one stored, else the
+    /// soft reset of their last season, else 青铜 1★.
+    pub async fn rank(&self, season_id: i64, member_id: i64) -> StoreResult<Rank> {
+        if let Some(r) = self.cached_rank(season_id, member_id) {
+            return Ok(r);
+        }
+        let rank = match timed(self.store.ladder_rank(season_id, member_id)).await? {
+            Some(r) => stored_rank(&r),
+            None => timed(self.store.previous_ladder_rank(season_id, member_id))
+                .await?
+                .map_or(Rank::START, |r| ladder::soft_reset(stored_rank(&r))),
+        };
+        let mut ranks = self.ranks.lock().expect("ranks lock poisoned");
+        Ok(*ranks.entry((season_id, member_id)).or_insert(rank))
+    }
+
+    pub fn cached_rank(&self, season_id: i64, member_id: i64) -> Option<Rank> {
+        self.ranks
+            .lock()
+            .expect("ranks lock poisoned")
+            .get(&(season_id, member_id))
+            .copied()
+    }
+
+    /// The hidden rating; `None` when it cannot be read now (the race is
+    /// then not rated for the member).
+    pub async fn rating(&self, member_id: i64) -> Option<Glicko> {
+        if let Some(g) = self
+            .ratings
+            .lock()
+            .expect("ratings lock poisoned")
+            .get(&member_id)
+        {
+            return Some(*g);
+        }
+        match timed(self.store.ladder_rating(member_id)).await {
+            Ok(found) => {
+                let g = found.map_or(NEW_PLAYER, |r| Glicko {
+                    rating: r.rating,
+                    deviation: r.deviation,
+                    volatility: r.volatility,
+                });
+                self.ratings
+                    .lock()
+                    .expect("ratings lock poisoned")
+                    .insert(member_id, g);
+                Some(g)
+            }
+            Err(e) => {
+                tracing::warn!("ladder rating unavailable, racing unrated: {e}");
+                None
+            }
+        }
+    }
+
+    /// A race moved the member: remember it before the database has it.
+    pub fn settle(&self, season_id: i64, member_id: i64, rank: Rank, rating: Option<Glicko>) {
+        self.ranks
+            .lock()
+            .expect("ranks lock poisoned")
+            .insert((season_id, member_id), rank);
+        if let Some(g) = rating {
+            self.ratings
+                .lock()
+                .expect("ratings lock poisoned")
+                .insert(member_id, g);
+        }
+    }
+}
+
+async fn timed<T>(f: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    tokio::time::timeout(LOOKUP_TIMEOUT, f)
+        .await
+        .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?
+}
+
+/// A stored rank, read leniently: an unknown tier is 青铜, stars out of
+/// range are the nearest valid star.
+fn stored_rank(r: &LadderRank) -> Rank {
+    let tier = Tier::parse(&r.tier).unwrap_or(Tier::Bronze);
+    Rank::from_points(
+        Rank {
+            tier,
+            stars: r.stars.clamp(1, i64::from(u32::MAX)) as u32,
+        }
+        .points(),
+    )
+}
+
+/// A rank as the wire shows it.
+pub fn rank_view(rank: Rank) -> RankView {
+    RankView {
+        tier: rank.tier.as_str().into(),
+        tier_name: rank.tier.name_zh().into(),
+        stars: rank.stars,
+        cap: rank.tier.cap(),
+        points: rank.points(),
+    }
+}
+
+pub fn season_view(season: Season) -> SeasonView {
+    SeasonView {
+        id: season.id,
+        starts_at_ms: season.starts_at_ms,
+        ends_at_ms: season.ends_at_ms,
+    }
+}
+
+/// Builds a race: questions near the players' level, option orders, and
+/// labelled bots in the empty seats, each at a rank near the members'.
+pub fn setup(duels: &Duels, race: Race) -> RoomSetup {
+    let mut rng = StdRng::from_os_rng();
+    let level = race
+        .entrants
+        .iter()
+        .map(|e| e.entrant.member.rating)
+        .sum::<f64>()
+        / race.entrants.len().max(1) as f64;
+    let questions = selection::pick_near_level(
+        duels.bank.current().questions(),
+        &Filter::default(),
+        duels.ladder.config.questions,
+        level,
+        |q| duels.question_ratings.get(q),
+        &HashSet::new(),
+        &mut rng,
+    );
+    let mut seats: Vec<RoomSeat> = race
+        .entrants
+        .iter()
+        .map(|e| {
+            let glicko = e.entrant.glicko.unwrap_or(NEW_PLAYER);
+            RoomSeat {
+                info: SeatInfo {
+                    member_id: Some(e.entrant.member.id),
+                    nickname: e.entrant.member.nickname.clone(),
+                    district: e.entrant.member.district.clone(),
+                    glicko,
+                    is_bot: false,
+                    rank: Some(e.rank),
+                },
+                glicko,
+                counted: true,
+                // Only a race among members moves the hidden rating.
+                rated: e.entrant.glicko.is_some() && race.entrants.len() >= 2,
+                season_id: Some(e.season_id),
+                outbox: Some(e.entrant.outbox.clone()),
+                conn: e.entrant.conn,
+            }
+        })
+        .collect();
+    let anchor = race.entrants[0].rank;
+    let mut names: Vec<&str> = BOT_NAMES.to_vec();
+    for _ in 0..race.bots {
+        let name = names.remove(rng.random_range(0..names.len()));
+        let glicko = seats[0].glicko;
+        // Within a star of the member, so the track looks like a fair field.
+        let rank = anchor.apply(rng.random_range(-1..=1));
+        seats.push(RoomSeat {
+            info: SeatInfo {
+                member_id: None,
+                nickname: name.into(),
+                district: "机器人".into(),
+                glicko,
+                is_bot: true,
+                rank: Some(rank),
+            },
+            glicko,
+            counted: false,
+            rated: false,
+            season_id: None,
+            outbox: None,
+            conn: 0,
+        });
+    }
+    // Lanes are random: nobody is always on top of the track.
+    for i in (1..seats.len()).rev() {
+        seats.swap(i, rng.random_range(0..=i));
+    }
+    let orders = selection::seat_option_orders(seats.len(), &questions, &mut rng);
+    let rules = ContestRules {
+        relaxed: race.relaxed,
+        countdown: duels.config.countdown,
+        reveal_pause: duels.config.reveal_pause,
+        grace: duels.config.grace,
+        // The race goes on while anyone is left; leaving is never an abort.
+        min_players: 1,
+        abortable: false,
+        ..ContestRules::default()
+    };
+    let contest = Contest::new(questions, orders, rules, Instant::now().into_std())
+        .expect("a race of bank questions is a valid contest");
+    RoomSetup {
+        id: duels.ids.next(),
+        mode: MatchMode::Ladder,
+        contest,
+        seats,
+        relaxed: race.relaxed,
+    }
+}
