@@ -38,4 +38,6 @@ run solo-500 --players 500 --ramp 250 --duration 20 --think-ms 1000
 run solo-2000-slow --players 2000 --ramp 1000 --duration 12 --think-ms 4000
 # 1,000 duels from the queue, one each, default timers.
 run duel-1000 --scenario duel --players 2000 --ramp 1000 --duration 1 --think-ms 1500
+# 500 争上游 races of four from the ladder queue, one each, default timers.
+run ladder-500 --scenario ladder --players 2000 --ramp 1000 --duration 1 --think-ms 1500
 echo "machine: $(nproc) cores, $(uname -r); commit $(git rev-parse --short HEAD)"

@@ -14,7 +14,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::bank::{Bank, SharedBank};
 use crate::domain::bot::AnswerStats;
-use crate::domain::member::{DEFAULT_DISTRICTS, WordList};
+use crate::domain::member::WordList;
 use crate::http;
 use crate::http::session::SessionSigner;
 use crate::rooms::IdMint;
@@ -23,6 +23,7 @@ use crate::rooms::ladder::LadderConfig;
 use crate::rooms::ratings::QuestionRatings;
 use crate::rooms::solo::SoloShared;
 use crate::rooms::wall_ms;
+use crate::store::districts::DistrictList;
 use crate::store::leaderboard::{
     BufferedLeaderboard, DEFAULT_BACKLOG, DEFAULT_PREFIX, Leaderboard, MemoryLeaderboard,
     RedisLeaderboard, rebuild,
@@ -123,7 +124,8 @@ pub struct App {
     /// Wrong organizer passwords, for pausing guessers.
     pub admin_logins: crate::http::admin::LoginThrottle,
     pub banned_words: WordList,
-    pub districts: Vec<String>,
+    /// The districts members pick from (data: organizers edit the list).
+    pub districts: DistrictList,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Every live websocket and match task, so shutdown can wait for them:
@@ -286,8 +288,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         Some(_) => "Redis (REDIS_URL)",
         None => "in-process",
     };
+    let districts = DistrictList::new(stores.districts.clone());
+    if let Err(e) = districts.reload().await {
+        tracing::warn!("districts unavailable, starting with the ten defaults: {e}");
+    }
     let app = Arc::new(App {
-        districts: DEFAULT_DISTRICTS.iter().map(|d| d.to_string()).collect(),
+        districts,
         config,
         bank,
         stores,

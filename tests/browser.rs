@@ -131,7 +131,7 @@ async fn seed_statistics(server: &TestServer) {
     const DAY_MS: i64 = 86_400_000;
     let app = server.app();
     let now = dati::rooms::wall_ms();
-    let districts = app.districts.clone();
+    let districts = app.districts.active_names();
     let questions: Vec<_> = server
         .bank
         .questions()

@@ -75,8 +75,9 @@ impl WordList {
         self.words.is_empty()
     }
 
-    fn blocks(&self, nickname: &str) -> bool {
-        let normalized = normalize(nickname);
+    /// Whether `text` contains a listed word (ignoring case and spaces).
+    pub fn blocks(&self, text: &str) -> bool {
+        let normalized = normalize(text);
         self.words.iter().any(|w| normalized.contains(w.as_str()))
     }
 }

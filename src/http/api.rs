@@ -36,6 +36,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/me", get(me))
         .route("/me/stats", get(my_stats))
         .route("/me/duel", get(my_duel))
+        .route(
+            "/me/district",
+            axum::routing::put(super::districts::change_mine),
+        )
         .route("/notebook", get(notebook))
         .route("/leaderboard", get(leaderboard))
         .route("/ladder", get(super::ladder::my_ladder))
@@ -112,7 +116,7 @@ impl From<&Member> for MemberBody {
 }
 
 async fn districts(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    Json(json!({ "districts": app.districts }))
+    Json(json!({ "districts": app.districts.active_names() }))
 }
 
 async fn histories(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
@@ -153,7 +157,7 @@ async fn sign_in(
     let nickname = Nickname::parse(&body.nickname, &app.banned_words)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()))?;
     let district = body.district.trim();
-    if !app.districts.iter().any(|d| d == district) {
+    if !app.districts.is_active(district) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "unknown_district",

@@ -154,7 +154,7 @@ async fn sign_in_with(app: &App, token: &str, now_ms: i64) -> Result<Member, Api
     let secret = app.config.app_secret.as_deref().ok_or_else(disabled)?;
     let claims = verify(secret.as_bytes(), token, now_ms)?;
     let district = claims.district.trim();
-    if !app.districts.iter().any(|d| d == district) {
+    if !app.districts.is_active(district) {
         return Err(refused(
             "invalid_district",
             "App提供的区市不在本服务器的列表中",

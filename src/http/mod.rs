@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod app_signin;
 pub mod bank_admin;
+pub mod districts;
 pub mod error;
 pub mod ladder;
 pub mod ladder_admin;
@@ -36,7 +37,8 @@ pub fn router(app: Arc<App>) -> Router {
             admin::routes()
                 .merge(stats::routes())
                 .merge(bank_admin::routes())
-                .merge(ladder_admin::routes()),
+                .merge(ladder_admin::routes())
+                .merge(districts::admin_routes()),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Media stays outside the compression layer: audio and video are

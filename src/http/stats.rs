@@ -597,7 +597,9 @@ async fn districts(
     // Every configured district, also those nobody has joined yet.
     let rows: Vec<Value> = app
         .districts
+        .all()
         .iter()
+        .map(|d| &d.name)
         .map(|d| {
             let r = found.iter().find(|r| &r.district == d);
             let (members, participants, answers, correct, points) = r

@@ -9,6 +9,7 @@
 //!   stored matches and per-question statistics for bots.
 //! - [`organizers::OrganizerStore`]: organizer accounts for the console.
 //! - [`ladder::LadderStore`]: ladder seasons, ranks and hidden ratings.
+//! - [`districts::DistrictStore`]: the district list and members' moves.
 //! - [`stats::StatsStore`]: statistics for organizers, read from running
 //!   totals ([`totals`]) the writer keeps with every batch.
 //! - [`leaderboard::Leaderboard`]: boards by period.
@@ -18,6 +19,7 @@
 //! conformance suite runs against both.
 
 mod batch;
+pub mod districts;
 pub mod ladder;
 pub mod leaderboard;
 pub mod organizers;
@@ -442,6 +444,7 @@ pub struct Stores {
     pub organizers: std::sync::Arc<dyn organizers::OrganizerStore>,
     pub stats: std::sync::Arc<dyn stats::StatsStore>,
     pub ladder: std::sync::Arc<dyn ladder::LadderStore>,
+    pub districts: std::sync::Arc<dyn districts::DistrictStore>,
     /// "sqlite" or "postgres", for logs.
     pub backend: &'static str,
 }

@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row};
 
 use super::batch::BatchEffects;
+use super::districts::DistrictStore;
 use super::ladder::{LadderStore, write_ladder_results};
 use super::organizers::OrganizerStore;
 use super::stats::StatsStore;
@@ -128,6 +129,7 @@ where
         + OrganizerStore
         + StatsStore
         + LadderStore
+        + DistrictStore
         + 'static,
 {
     Stores {
@@ -137,7 +139,8 @@ where
         matches: store.clone(),
         organizers: store.clone(),
         stats: store.clone(),
-        ladder: store,
+        ladder: store.clone(),
+        districts: store,
         backend,
     }
 }
