@@ -5,7 +5,9 @@ import { get, ApiError } from './js/api.js';
 import { store, go, rememberNext } from './js/state.js';
 import { renderPlay, renderSetup, leavePlay, inPlay } from './js/play.js';
 import { renderSignin, renderHome, renderNotebook, renderLeaderboard, renderStats } from './js/screens.js';
-import { renderLobby, renderQueue, renderRoom, renderJoin, renderMatch, leaveDuel, inDuel, confirmLeaveDuel } from './js/duel.js';
+import { renderLobby, renderQueue, renderRoom, renderJoin, renderMatch } from './js/duel.js';
+import { renderLadderHome, renderLadderQueue, renderRace } from './js/ladder.js';
+import { inSession, leaveSession, confirmLeaveMatch } from './js/match.js';
 
 const ROUTES = {
   signin: { auth: false, render: renderSignin, title: 'signin.title' },
@@ -20,11 +22,17 @@ const ROUTES = {
   'duel/queue': { auth: true, render: renderQueue, title: 'duel.queue.title' },
   'duel/room': { auth: true, render: renderRoom, title: 'duel.room.title' },
   'duel/match': { auth: true, render: renderMatch, title: 'duel.title' },
+  ladder: { auth: true, render: renderLadderHome, title: 'ladder.title' },
+  'ladder/queue': { auth: true, render: renderLadderQueue, title: 'ladder.queue.title' },
+  'ladder/race': { auth: true, render: renderRace, title: 'ladder.title' },
   // #/room/CODE: the link of a friend room (see resolve()).
   room: { auth: true, render: (ctx) => renderJoin(ctx.param), title: 'duel.join.title' },
 };
 
-const isDuelRoute = (name) => name === 'duel' || (name || '').startsWith('duel/') || name === 'room';
+// Routes of the match modes share one session (match.js): moving between them
+// keeps the socket; leaving them all leaves the queue or match and closes it.
+const isMatchRoute = (name) => /^(duel|ladder)(\/|$)/.test(name || '') || name === 'room';
+const isMatchScreen = (name) => name === 'duel/match' || name === 'ladder/race';
 
 let token = 0;
 function makeCtx(extra = {}) {
@@ -64,12 +72,12 @@ function render() {
     history.replaceState(null, '', hash);
   }
   if (prevRoute === 'play' && name !== 'play' && inPlay()) leavePlay();
-  if (isDuelRoute(prevRoute) && !isDuelRoute(name) && inDuel()) {
-    if (prevRoute === 'duel/match' && store.me && !confirmLeaveDuel()) {
-      history.replaceState(null, '', '#/duel/match'); // stay in the match
+  if (isMatchRoute(prevRoute) && !isMatchRoute(name) && inSession()) {
+    if (isMatchScreen(prevRoute) && store.me && !confirmLeaveMatch()) {
+      history.replaceState(null, '', `#/${prevRoute}`); // stay in the match
       return;
     }
-    leaveDuel();
+    leaveSession();
   }
   prevRoute = name;
   document.title = name === 'signin' || name === 'home' ? t('app.title') : `${t(ROUTES[name].title)} · ${t('app.title')}`;

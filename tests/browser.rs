@@ -7,6 +7,7 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use common::{TestServer, repo_path};
 use dati::domain::question::{Question, QuestionKind};
@@ -39,8 +40,8 @@ fn skip_browser(script: &str) -> bool {
 }
 
 /// Runs `node tests/browser/{script} BASE_URL SCREENSHOT_DIR [extra…]`
-/// against `server` and asserts that it passed.
-async fn run_script(server: &TestServer, script: &str, extra: &[&str]) {
+/// against `server`, asserts that it passed and returns what it printed.
+async fn run_script(server: &TestServer, script: &str, extra: &[&str]) -> String {
     let shots = repo_path("target/browser-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let base = server.url("");
@@ -65,6 +66,7 @@ async fn run_script(server: &TestServer, script: &str, extra: &[&str]) {
         "browser test {script} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     eprintln!("{stdout}");
+    stdout.into_owned()
 }
 
 /// Runs `tests/browser/{script}` against a fresh server, unless the browser
@@ -101,6 +103,68 @@ async fn two_members_play_a_duel_from_a_room_link_to_a_rematch_in_chromium() {
     assert!(server.app().stores.answers.count_answers().await.unwrap() >= 10);
     assert!(repo_path("target/browser-screenshots/duel-versus.png").exists());
     assert!(repo_path("target/browser-screenshots/duel-result.png").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_members_race_on_the_ladder_in_chromium() {
+    if skip_browser("ladder.mjs") {
+        return;
+    }
+    // Quick timers, and bots far away: the race must form with the four
+    // members alone.
+    let server = TestServer::start_with(|c| {
+        c.duel.countdown = Duration::from_millis(1500);
+        c.duel.reveal_pause = Duration::from_millis(1500);
+        c.ladder.questions = 5;
+        c.ladder.bot_fill_after = Duration::from_secs(120);
+    })
+    .await;
+    let stdout = run_script(&server, "ladder.mjs", &[]).await;
+    let race: i64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RACE_ID "))
+        .expect("the script names the race")
+        .trim()
+        .parse()
+        .expect("a numeric race id");
+    server.settle().await;
+    let app = server.app();
+    // Every click went through the real server: four members, five questions.
+    let answers = app.stores.answers.session_answers(race).await.unwrap();
+    assert_eq!(answers.len(), 20, "answers of race {race}");
+    let stored = app
+        .stores
+        .matches
+        .stored_match(race)
+        .await
+        .unwrap()
+        .expect("the race is stored");
+    assert_eq!(stored.mode, "ladder");
+    assert_eq!(stored.outcome.as_deref(), Some("completed"));
+    let mut places: Vec<_> = stored.players.iter().map(|p| p.place).collect();
+    places.sort();
+    assert_eq!(places, [Some(1), Some(2), Some(3), Some(4)]);
+    assert!(stored.players.iter().all(|p| p.member_id.is_some()));
+    // Each member's season rank moved (or held at the floor) once.
+    let season = app
+        .duels
+        .ladder
+        .current_season(dati::rooms::wall_ms())
+        .await
+        .unwrap();
+    let ranks = app.stores.ladder.ladder_ranks(season.id).await.unwrap();
+    assert_eq!(ranks.len(), 4);
+    assert!(ranks.iter().all(|r| r.races == 1));
+    assert_eq!(ranks.iter().map(|r| r.firsts).sum::<i64>(), 1);
+    for shot in [
+        "ladder-queue",
+        "ladder-race",
+        "ladder-result",
+        "ladder-board",
+    ] {
+        let shot = repo_path(&format!("target/browser-screenshots/{shot}.png"));
+        assert!(shot.exists(), "{} is missing", shot.display());
+    }
 }
 
 /// A small xorshift generator: the same seeded data on every run.
@@ -251,6 +315,7 @@ async fn an_organizer_signs_in_and_reads_every_console_page_in_chromium() {
         "districts",
         "histories",
         "days",
+        "ladder",
     ] {
         let shot = repo_path(&format!("target/browser-screenshots/admin-{page}.png"));
         assert!(shot.exists(), "{} is missing", shot.display());

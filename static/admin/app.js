@@ -13,6 +13,7 @@ import { renderMembers } from './js/pages/members.js';
 import { renderDistricts } from './js/pages/districts.js';
 import { renderHistories } from './js/pages/histories.js';
 import { renderDays } from './js/pages/days.js';
+import { renderLadder } from './js/pages/ladder.js';
 
 const PAGES = {
   overview: renderOverview,
@@ -23,6 +24,7 @@ const PAGES = {
   districts: renderDistricts,
   histories: renderHistories,
   days: renderDays,
+  ladder: renderLadder,
 };
 
 const state = { me: null, next: null };

@@ -36,18 +36,21 @@ const app = () => document.getElementById('app');
 
 /**
  * Replace the view. `focus`: a selector inside the view to focus (default: the
- * first h1), or false to leave focus alone.
+ * first h1), or false to leave focus alone. `top`: show the view from its top
+ * even when the focused element is further down.
  */
-export function mount(node, { focus } = {}) {
+export function mount(node, { focus, top = false } = {}) {
   const root = app();
   root.replaceChildren(node);
+  // 'instant' also stops a smooth scroll still under way on the old view.
+  if (top) window.scrollTo({ top: 0, behavior: 'instant' });
   if (focus === false) return;
   const target = node.querySelector(focus || 'h1');
   if (target) {
     if (!target.hasAttribute('tabindex') && !/^(BUTTON|INPUT|SELECT|A|TEXTAREA)$/.test(target.tagName)) {
       target.setAttribute('tabindex', '-1');
     }
-    target.focus({ preventScroll: false });
+    target.focus({ preventScroll: top });
   }
   if (!focus) window.scrollTo(0, 0);
 }

@@ -4,6 +4,9 @@ import { h, mount, toast, fill } from './dom.js';
 import { api, get, ApiError } from './api.js';
 import { store, go, historyName, loadHistories, HISTORY_IDS, LETTERS, peekNext, takeNext } from './state.js';
 import { backBar, startReview } from './play.js';
+import { tierBadge, tierName } from './tier.js';
+import { ladderInfo } from './ladder.js';
+import { boardState, ladderBoardSection } from './ladder-board.js';
 
 /** Handle a failed REST call: 401 goes to sign-in, anything else is shown. */
 function failed(err, ctx, box) {
@@ -114,12 +117,17 @@ export function renderHome(ctx) {
       h('span', { class: 'mode-desc' }, t('home.soon'))),
     h('span', { class: 'soon-badge' }, t('home.soon')));
 
+  const tierSlot = h('a', { class: 'greeting-tier', href: '#/ladder', testid: 'home-tier', hidden: true });
+  const ladderSlot = h('span', { class: 'mode-rank', hidden: true });
   mount(h('section', { class: 'screen home' },
     h('div', { class: 'greeting card' },
-      h('h1', null, t('home.greeting', { name: me.nickname })),
-      h('p', { class: 'greeting-meta' },
-        h('span', { class: 'district-tag' }, me.district),
-        h('span', null, t('home.rating', { n: me.rating })))),
+      h('div', { class: 'greeting-row' },
+        h('div', { class: 'greeting-main' },
+          h('h1', null, t('home.greeting', { name: me.nickname })),
+          h('p', { class: 'greeting-meta' },
+            h('span', { class: 'district-tag' }, me.district),
+            h('span', null, t('home.rating', { n: me.rating })))),
+        tierSlot)),
     h('h2', { class: 'section-title' }, t('home.modes')),
     h('div', { class: 'mode-grid' },
       card('mode-practice', '练', t('mode.practice'), t('mode.practice.desc'), () => go('#/setup/practice')),
@@ -128,10 +136,19 @@ export function renderHome(ctx) {
       card('mode-leaderboard', '榜', t('mode.leaderboard'), t('mode.leaderboard.desc'), () => go('#/leaderboard')),
       card('mode-stats', '绩', t('mode.stats'), t('mode.stats.desc'), () => go('#/stats')),
       card('mode-duel', '双', t('mode.duel'), t('mode.duel.desc'), () => go('#/duel')),
-      soon('mode-district', '区', t('mode.district')),
-      soon('mode-ladder', '争', t('mode.ladder'))),
+      card('mode-ladder', '争', t('mode.ladder'), t('mode.ladder.desc'), () => go('#/ladder'), ladderSlot),
+      soon('mode-district', '区', t('mode.district'))),
     h('p', { class: 'signout' },
       h('button', { class: 'btn-link', type: 'button', testid: 'signout', onclick: signOut }, t('home.signout')))));
+
+  ladderInfo().then((info) => {
+    if (!ctx.current() || !info) return;
+    fill(tierSlot, tierBadge(info.rank, { size: 'md' }));
+    tierSlot.setAttribute('aria-label', t('home.tier', { tier: tierName(info.rank.tier, info.rank.tier_name) }));
+    tierSlot.hidden = false;
+    fill(ladderSlot, tierBadge(info.rank, { size: 'xs', stars: false }));
+    ladderSlot.hidden = false;
+  }).catch(() => { /* the badge is a nicety: the home works without it */ });
 
   get('/api/notebook').then((nb) => {
     if (!ctx.current()) return;
@@ -215,6 +232,19 @@ function notebookMedia(m) {
 const lb = { board: 'overall', period: 'week' };
 
 export async function renderLeaderboard(ctx) {
+  const views = h('div', { class: 'tabs tabs-view', role: 'group', 'aria-label': t('lb.view') },
+    ['points', 'ladder'].map((v) => h('button', {
+      class: boardState.view === v ? 'tab is-active' : 'tab', type: 'button', testid: `lb-view-${v}`,
+      'aria-pressed': String(boardState.view === v),
+      onclick: () => { boardState.view = v; renderLeaderboard(ctx.refresh({ focusTestid: `lb-view-${v}` })); },
+    }, t(`lb.view.${v}`))));
+  if (boardState.view === 'ladder') {
+    const rerender = (focusTestid) => renderLeaderboard(ctx.refresh({ focusTestid }));
+    mount(h('section', { class: 'screen leaderboard', testid: 'leaderboard' },
+      backBar(), h('h1', null, t('lb.title')), views,
+      ladderBoardSection(ctx, rerender, failed)), { focus: ctx.focusTestid ? `[data-testid="${ctx.focusTestid}"]` : undefined });
+    return;
+  }
   const body = h('div', { class: 'lb-body' }, loading());
   const tabs = (name, values, label) => h('div', { class: 'tabs', role: 'group', 'aria-label': label },
     values.map((v) => h('button', {
@@ -223,7 +253,7 @@ export async function renderLeaderboard(ctx) {
       onclick: () => { lb[name] = v; renderLeaderboard(ctx.refresh({ focusTestid: `lb-${name}-${v}` })); },
     }, t(`lb.${name}.${v}`))));
   mount(h('section', { class: 'screen leaderboard', testid: 'leaderboard' },
-    backBar(), h('h1', null, t('lb.title')),
+    backBar(), h('h1', null, t('lb.title')), views,
     tabs('board', ['overall', 'solo', 'duel', 'duel_rating'], t('lb.board')),
     // The duel rating is one standing, not a sum over a period.
     lb.board === 'duel_rating' ? null : tabs('period', ['day', 'week', 'all_time'], t('lb.period')),

@@ -2,12 +2,15 @@
 // Browser test of the organizer console (/admin) on a 1280×800 laptop screen:
 // an empty form and a wrong password are refused with a message, the sixth
 // wrong password for a name is paused with the wait in minutes (429), the
-// right password signs in; every
-// page opens (overview, bank with an image question expanded, question
-// analysis, members, districts, histories, days) and is saved as
-// admin-<page>.png; a CSV export downloads; the language toggles; signing
-// out returns to the sign-in page, and a page opened signed out asks to sign
-// in first and then shows that page.
+// right password signs in; every page opens (overview, bank with an image
+// question expanded, question analysis, members, districts, histories, days,
+// ladder seasons) and is saved as admin-<page>.png; a CSV export downloads;
+// on the ladder seasons page a start in the past, an overlapping start and a
+// length of 400 days are refused at their field, a new season is scheduled
+// and listed as upcoming, and a season's standings open (an empty state or a
+// table) with their tier tabs; the language toggles; signing out returns to
+// the sign-in page, and a page opened signed out asks to sign in first and
+// then shows that page.
 //
 // Usage: node admin.mjs BASE_URL SCREENSHOT_DIR ORGANIZER_NAME PASSWORD
 //   CHROMIUM=/path/to/chromium   (default /usr/bin/chromium)
@@ -291,14 +294,148 @@ async function main() {
   step(`  ${dayRows} days`);
   await shot('days');
 
+  // ---- ladder seasons ----
+  await open('ladder');
+  await byId('seasons-table').waitFor({ state: 'visible' }).catch(() => fail('the seasons table did not appear'));
+  // The server may already have started an automatic season (a member touched
+  // the ladder): read the list to know which days are free.
+  const listed = await page.evaluate(async () => {
+    const r = await fetch('/api/admin/ladder/seasons');
+    return { status: r.status, body: await r.json() };
+  });
+  if (listed.status !== 200 || !Array.isArray(listed.body.seasons)) fail(`GET /api/admin/ladder/seasons: ${JSON.stringify(listed)}`);
+  const before = listed.body.seasons;
+  const beijingDay = (ms) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+  const addDays = (iso, n) => new Date(Date.parse(`${iso}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+  const today = beijingDay(Date.now());
+  const latestEnd = before.length ? beijingDay(Math.max(...before.map((s) => s.ends_at_ms))) : null;
+  const expected = latestEnd && latestEnd > addDays(today, 1) ? latestEnd : addDays(today, 1);
+  step(`  ${before.length} season(s) listed${latestEnd ? `, the latest ends ${latestEnd}` : ''}`);
+  if ((await rowsOf('seasons-table').count()) !== Math.max(1, before.length)) fail('the seasons table does not list every season');
+  for (const s of before) {
+    const row = page.locator(`[data-testid="seasons-table"] tr[data-id="${s.id}"]`);
+    const text = (await row.locator('th, td').allTextContents()).join(' | ');
+    if (!text.includes(`第${s.id}赛季`)) fail(`season ${s.id} reads "${text}"`);
+  }
+  const prefilled = await byId('season-starts-on').inputValue();
+  if (prefilled !== expected) fail(`the start date is prefilled with ${prefilled}, expected ${expected}`);
+  if ((await byId('season-days').inputValue()) !== '30') fail('the length does not default to 30 days');
+  const autoNote = (await byId('season-auto-note').textContent()).trim();
+  if (!autoNote.includes('30 天')) fail(`the note on automatic seasons reads "${autoNote}"`);
+  step(`  the form is prefilled with ${prefilled}, 30 days`);
+
+  const refused = async (field, what, pattern) => {
+    await page.waitForFunction((f) => document.querySelector(`[data-testid="season-${f}-error"]`)?.textContent.trim(), field, { timeout: 10_000 })
+      .catch(() => fail(`${what}: no message at the field`));
+    const msg = (await byId(`season-${field}-error`).textContent()).trim();
+    if (!pattern.test(msg)) fail(`${what}: the field says "${msg}"`);
+    if ((await byId(`season-${field}`).getAttribute('aria-invalid')) !== 'true') fail(`${what}: the field is not marked invalid`);
+    step(`  ${what}: "${msg}"`);
+  };
+  const submitSeason = async (startsOn, days) => {
+    await byId('season-starts-on').fill(startsOn);
+    await byId('season-days').fill(String(days));
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/admin/ladder/seasons') && r.request().method() === 'POST');
+    await byId('season-submit').click();
+    return answered;
+  };
+
+  step('  a season starting yesterday');
+  let r = await submitSeason(addDays(today, -1), 30);
+  if (r.status() !== 400) fail(`a start in the past answered ${r.status()}`);
+  await refused('starts-on', 'a start in the past', /过去/);
+  const overlapped = [...before].reverse().find((s) => addDays(beijingDay(s.ends_at_ms), -1) > today);
+  if (overlapped) {
+    step(`  a season overlapping 第${overlapped.id}赛季`);
+    r = await submitSeason(addDays(beijingDay(overlapped.ends_at_ms), -1), 30);
+    if (r.status() !== 400) fail(`an overlapping start answered ${r.status()}`);
+    await refused('starts-on', 'an overlapping start', /重叠/);
+  }
+  step('  a season of 400 days');
+  r = await submitSeason(expected, 400);
+  if (r.status() !== 400) fail(`400 days answered ${r.status()}`);
+  await refused('days', 'a length of 400 days', /365/);
+  if ((await byId('season-starts-on-error').textContent()).trim()) fail('the start date still shows an error after a days refusal');
+
+  step(`  scheduling a 14-day season from ${expected}`);
+  r = await submitSeason(expected, 14);
+  if (r.status() !== 201) fail(`scheduling answered ${r.status()}: ${await r.text()}`);
+  const created = await r.json();
+  const newRow = page.locator(`[data-testid="seasons-table"] tr[data-id="${created.id}"]`);
+  await newRow.waitFor({ state: 'visible' }).catch(() => fail(`第${created.id}赛季 is not listed after scheduling it`));
+  const newText = (await newRow.locator('th, td').allTextContents()).map((c) => c.trim()).join(' | ');
+  const lastDay = addDays(expected, 13);
+  if (!newText.includes(`第${created.id}赛季`) || !newText.includes(expected) || !newText.includes(lastDay) || !newText.includes('14 天')) {
+    fail(`the new season reads "${newText}"`);
+  }
+  const newStatus = (await newRow.locator('[data-testid="season-status"]').textContent()).trim();
+  if (newStatus !== '未开始') fail(`the new season's status is "${newStatus}"`);
+  if ((await byId('season-starts-on-error').textContent()).trim()) fail('an error is still shown after scheduling');
+  step(`  listed: ${newText}`);
+  const next = await byId('season-starts-on').inputValue();
+  if (next !== addDays(expected, 14)) fail(`after scheduling the start is prefilled with ${next}, expected ${addDays(expected, 14)}`);
+
+  step(`  the same start again overlaps 第${created.id}赛季`);
+  r = await submitSeason(expected, 30);
+  if (r.status() !== 400) fail(`an overlapping start answered ${r.status()}`);
+  await refused('starts-on', 'an overlapping start', new RegExp(`第${created.id}赛季.*重叠`));
+  await byId('season-starts-on').fill(next);
+  await byId('season-days').fill('30');
+
+  // Standings: the running season by default, else the one chosen.
+  const runningNow = before.find((s) => s.status === 'running');
+  const standingsOf = async (id, what) => {
+    await page.locator(`[data-testid="standings"][data-season="${id}"] [role="tabpanel"]:not([aria-busy])`).waitFor({ state: 'visible' })
+      .catch(() => fail(`${what}: the standings did not load`));
+    const empty = await byId('standings-empty').count();
+    const rows = empty ? 0 : await rowsOf('standings-table').count();
+    if (!empty && !rows) fail(`${what}: neither standings nor an empty state`);
+    const bars = await page.locator('[data-testid="tier-dist"] li').count();
+    if (bars !== 6) fail(`${what}: ${bars} tiers in the distribution, expected 6`);
+    return { empty, rows };
+  };
+  if (runningNow) {
+    const seen = await standingsOf(runningNow.id, `第${runningNow.id}赛季 (running, by default)`);
+    step(`  第${runningNow.id}赛季 shown by default: ${seen.empty ? 'nobody yet' : `${seen.rows} rows`}`);
+    if (!(await page.locator(`[data-testid="seasons-table"] tr.is-running[data-id="${runningNow.id}"]`).count())) fail('the running season is not highlighted');
+  }
+  step(`  opening the standings of 第${created.id}赛季`);
+  await byId(`season-view-${created.id}`).click();
+  const seen = await standingsOf(created.id, `第${created.id}赛季`);
+  if (!seen.empty) fail(`the season not started yet has ${seen.rows} ranked members`);
+  const emptyText = (await byId('standings-empty').textContent()).trim();
+  if (!emptyText.includes('本赛季还没有人参赛')) fail(`the empty standings say "${emptyText}"`);
+  if ((await byId(`season-view-${created.id}`).getAttribute('aria-pressed')) !== 'true') fail('the chosen season is not marked in the table');
+  step(`  empty: "${emptyText}"`);
+  await byId('standings-tab-gold').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="standings-tab-gold"]')?.getAttribute('aria-selected') === 'true'
+    && document.querySelector('[data-testid="standings"] [role="tabpanel"]:not([aria-busy])'), null, { timeout: 10_000 })
+    .catch(() => fail('the 黄金 tab did not open'));
+  if (!/tier=gold/.test(page.url())) fail(`the address does not record the tier: ${page.url()}`);
+  await byId('standings-tab-all').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="standings-tab-all"]')?.getAttribute('aria-selected') === 'true'
+    && document.querySelector('[data-testid="standings"] [role="tabpanel"]:not([aria-busy])'), null, { timeout: 10_000 })
+    .catch(() => fail('the 全部 tab did not come back'));
+  if (runningNow) {
+    await byId(`season-view-${runningNow.id}`).click();
+    await standingsOf(runningNow.id, `第${runningNow.id}赛季 again`);
+  }
+  await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 8_000 }).catch(() => {});
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot('ladder');
+
   // ---- language ----
   step('switching to English and back');
   await byId('lang-toggle').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="nav-overview"]')?.textContent.trim() === 'Overview')
     .catch(() => fail('the navigation did not switch to English'));
-  await waitRows('days-table', 'days in English');
+  await waitRows('seasons-table', 'ladder seasons in English');
   const heading = (await page.locator('h1').first().textContent()).trim();
-  if (heading !== 'Days') fail(`the English heading is "${heading}"`);
+  if (heading !== 'Ladder seasons') fail(`the English heading is "${heading}"`);
+  const enStatus = (await page.locator(`[data-testid="seasons-table"] tr[data-id="${created.id}"] [data-testid="season-status"]`).textContent()).trim();
+  if (enStatus !== 'Upcoming') fail(`in English the new season's status reads "${enStatus}"`);
+  await page.locator('[data-testid="standings"] [role="tabpanel"]:not([aria-busy])').waitFor({ state: 'visible' })
+    .catch(() => fail('the standings did not load in English'));
   await byId('lang-toggle').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="nav-overview"]')?.textContent.trim() === '概览')
     .catch(() => fail('the navigation did not switch back to Chinese'));

@@ -58,3 +58,9 @@ export const shortDate = (iso) => (iso || '').slice(5);
 
 /** The separator of a spoken list: "，" in Chinese, ", " in English. */
 export const listSep = () => (getLang() === 'en' ? ', ' : '，');
+
+/** Epoch ms → "2026-11-30", the Beijing day it falls on. */
+export function beijingDay(ms) {
+  if (missing(ms)) return NONE();
+  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+}

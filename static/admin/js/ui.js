@@ -58,9 +58,10 @@ export function exportLinks(path, params, testid) {
 
 /**
  * A table. columns: [{key, label, num, render(row) → node|string, sort, cls}].
- * sort: {key, order, onSort(key)} makes columns with `sort` clickable.
+ * sort: {key, order, onSort(key)} makes columns with `sort` clickable;
+ * `empty` replaces the "nothing matches" text of an empty table.
  */
-export function dataTable({ columns, rows, sort, caption, testid, rowAttrs }) {
+export function dataTable({ columns, rows, sort, caption, testid, rowAttrs, empty }) {
   const head = h('tr', null, columns.map((c) => {
     const sortable = sort && c.sort;
     const active = sortable && sort.key === c.sort;
@@ -87,7 +88,7 @@ export function dataTable({ columns, rows, sort, caption, testid, rowAttrs }) {
         scope: c.header ? 'row' : null,
       }, v === null || v === undefined ? t('common.none') : v);
     })))
-    : h('tr', null, h('td', { class: 'empty', colspan: columns.length }, t('common.empty')));
+    : h('tr', null, h('td', { class: 'empty', colspan: columns.length }, empty || t('common.empty')));
   return h('div', { class: 'table-wrap' },
     h('table', { class: 'data', testid },
       caption ? h('caption', { class: 'visually-hidden' }, caption) : null,

@@ -1,8 +1,9 @@
-// The state of one duel, built only from the server's match events
-// (docs/protocol.md §3.8). Pure: no DOM, no timers, no socket; the caller
-// passes `now` (ms on the performance.now() clock). Live events, events
-// replayed after a reconnect and a snapshot all go through `applyEvent`, so the
-// screen ends up the same whichever way the client got there.
+// The state of one match (a duel or a ladder race), built only from the
+// server's match events (docs/protocol.md §3.8, §3.9). Pure: no DOM, no
+// timers, no socket; the caller passes `now` (ms on the performance.now()
+// clock). Live events, events replayed after a reconnect and a snapshot all go
+// through `applyEvent`, so the screen ends up the same whichever way the client
+// got there.
 
 export const MATCH_EVENTS = new Set([
   'match_started', 'match_question', 'match_clock', 'match_answered', 'match_reveal',
@@ -76,6 +77,7 @@ function fromSnapshot(msg, now) {
   s.phase = ['countdown', 'loading', 'question', 'reveal', 'over'].includes(msg.phase) ? msg.phase : 'question';
   s.seq = msg.seq || 0;
   s.question = msg.question || null;
+  s.timeLimitMs = msg.time_limit_ms || 0;
   s.waitsForMedia = s.phase === 'loading' || !!(s.question && s.question.media);
   s.answered = Array.isArray(msg.answered) ? [...msg.answered] : [];
   s.myChoice = msg.your_choice || null;
@@ -87,7 +89,7 @@ function fromSnapshot(msg, now) {
   s.phaseEnd = null;
   if (s.phase === 'countdown') s.phaseEnd = now + (remaining || 0);
   if (s.phase === 'question' && remaining !== null) {
-    s.clock = { deadline: now + remaining, total: remaining };
+    s.clock = { deadline: now + remaining, total: Math.max(s.timeLimitMs, remaining) };
   }
   if (s.phase === 'reveal') {
     if (remaining !== null) s.phaseEnd = now + remaining;
@@ -206,6 +208,17 @@ export function applyEvent(state, msg, now, opts = {}) {
       break;
   }
   return { state: s, applied: true, gap: false };
+}
+
+/** Seats in the order of the current totals, the leader first (ties: seat order). */
+export function seatsByTotal(s) {
+  return s.players.map((p) => p.seat).sort((a, b) => (Number(s.totals[b]) || 0) - (Number(s.totals[a]) || 0) || a - b);
+}
+
+/** The final standings, first place first. */
+export function standingsByPlace(s) {
+  if (!s.over) return [];
+  return [...(s.over.standings || [])].sort((a, b) => a.place - b.place || a.seat - b.seat);
 }
 
 /** What this player's result of a match looks like: win | lose | draw | aborted | forfeit_win | forfeit_lose. */
