@@ -4,6 +4,7 @@
 
 pub mod bot;
 pub mod contest;
+pub mod district;
 pub mod glicko;
 pub mod ladder;
 pub mod matchmaking;

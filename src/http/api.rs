@@ -43,6 +43,7 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/notebook", get(notebook))
         .route("/leaderboard", get(leaderboard))
         .route("/ladder", get(super::ladder::my_ladder))
+        .route("/competitions", get(super::competitions::list))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

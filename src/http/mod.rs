@@ -5,6 +5,8 @@ pub mod admin;
 pub mod api;
 pub mod app_signin;
 pub mod bank_admin;
+pub mod competitions;
+pub mod competitions_admin;
 pub mod districts;
 pub mod error;
 pub mod ladder;
@@ -38,7 +40,8 @@ pub fn router(app: Arc<App>) -> Router {
                 .merge(stats::routes())
                 .merge(bank_admin::routes())
                 .merge(ladder_admin::routes())
-                .merge(districts::admin_routes()),
+                .merge(districts::admin_routes())
+                .merge(competitions_admin::routes()),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     // Media stays outside the compression layer: audio and video are

@@ -10,6 +10,8 @@
 //! - [`organizers::OrganizerStore`]: organizer accounts for the console.
 //! - [`ladder::LadderStore`]: ladder seasons, ranks and hidden ratings.
 //! - [`districts::DistrictStore`]: the district list and members' moves.
+//! - [`competitions::CompetitionStore`]: district competitions' rules and
+//!   states.
 //! - [`stats::StatsStore`]: statistics for organizers, read from running
 //!   totals ([`totals`]) the writer keeps with every batch.
 //! - [`leaderboard::Leaderboard`]: boards by period.
@@ -19,6 +21,7 @@
 //! conformance suite runs against both.
 
 mod batch;
+pub mod competitions;
 pub mod districts;
 pub mod ladder;
 pub mod leaderboard;
@@ -445,6 +448,7 @@ pub struct Stores {
     pub stats: std::sync::Arc<dyn stats::StatsStore>,
     pub ladder: std::sync::Arc<dyn ladder::LadderStore>,
     pub districts: std::sync::Arc<dyn districts::DistrictStore>,
+    pub competitions: std::sync::Arc<dyn competitions::CompetitionStore>,
     /// "sqlite" or "postgres", for logs.
     pub backend: &'static str,
 }

@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row};
 
 use super::batch::BatchEffects;
+use super::competitions::CompetitionStore;
 use super::districts::DistrictStore;
 use super::ladder::{LadderStore, write_ladder_results};
 use super::organizers::OrganizerStore;
@@ -130,6 +131,7 @@ where
         + StatsStore
         + LadderStore
         + DistrictStore
+        + CompetitionStore
         + 'static,
 {
     Stores {
@@ -140,7 +142,8 @@ where
         organizers: store.clone(),
         stats: store.clone(),
         ladder: store.clone(),
-        districts: store,
+        districts: store.clone(),
+        competitions: store,
         backend,
     }
 }
