@@ -655,6 +655,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             grace: std::time::Duration::from_secs(args.grace),
             ..Default::default()
         },
+        district: Default::default(),
         ladder: dati::rooms::ladder::LadderConfig {
             questions: usize::from(args.ladder_questions),
             bot_fill_after: std::time::Duration::from_secs(args.ladder_bot_after),

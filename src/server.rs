@@ -18,6 +18,7 @@ use crate::domain::member::WordList;
 use crate::http;
 use crate::http::session::SessionSigner;
 use crate::rooms::IdMint;
+use crate::rooms::district::DistrictConfig;
 use crate::rooms::duel::{DuelConfig, DuelDeps, Duels, QuestionStats};
 use crate::rooms::ladder::LadderConfig;
 use crate::rooms::ratings::QuestionRatings;
@@ -63,6 +64,7 @@ pub struct Config {
     /// Duels, and the match timings ladder races share.
     pub duel: DuelConfig,
     pub ladder: LadderConfig,
+    pub district: DistrictConfig,
     /// The secret the union's app signs sign-in tokens with (HS256);
     /// `None` turns app sign-in off (docs/app-integration.md).
     pub app_secret: Option<String>,
@@ -106,6 +108,7 @@ impl Config {
             queue_capacity: writer::DEFAULT_CAPACITY,
             duel: DuelConfig::default(),
             ladder: LadderConfig::default(),
+            district: DistrictConfig::default(),
             app_secret: None,
         }
     }
@@ -270,6 +273,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         ids,
         ladder: config.ladder,
         ladder_store: stores.ladder.clone(),
+        district: config.district,
+        competitions: stores.competitions.clone(),
+        battle_store: stores.battles.clone(),
         shutdown: shutdown.clone(),
         tracker: sockets.clone(),
     });

@@ -179,6 +179,7 @@ async fn the_duel_rating_is_served_and_its_board_survives_a_restart() {
         deviation_after: 100.0,
         volatility_after: 0.06,
         ladder: None,
+        team: None,
     };
     server
         .app()
@@ -196,6 +197,7 @@ async fn the_duel_rating_is_served_and_its_board_survives_a_restart() {
                 player(0, Some(member.id), "win", 1543.6),
                 player(1, None, "loss", 1500.0),
             ],
+            battle: None,
         }))
         .await
         .unwrap();

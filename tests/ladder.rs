@@ -561,7 +561,9 @@ async fn a_new_season_starts_from_the_soft_reset_and_keeps_the_last(backend: Bac
                     tier_after: "gold".into(),
                     stars_after: 3,
                 }),
+                team: None,
             }],
+            battle: None,
         }))
         .await
         .unwrap();

@@ -608,6 +608,7 @@ fn result(s: &MatchSeat, result: &str, points: i64, rating_after: f64) -> MatchP
         deviation_after: 300.0,
         volatility_after: 0.06,
         ladder: None,
+        team: None,
     }
 }
 
@@ -697,6 +698,7 @@ async fn duel_through_the_writer(board: Arc<dyn Leaderboard>) {
         winner_seat: Some(0),
         question_count: 1,
         players,
+        battle: None,
     };
     let ops = vec![
         start(1, vec![sa.clone(), sb.clone()]),
@@ -908,6 +910,7 @@ fn race(
         winner_seat: Some(0),
         question_count: 1,
         players,
+        battle: None,
     }));
     ops
 }

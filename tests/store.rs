@@ -102,6 +102,7 @@ fn outcome(s: &MatchSeat, place: i64, result: &str, rating_after: f64) -> MatchP
         deviation_after: if s.rated { 290.0 } else { 350.0 },
         volatility_after: 0.06,
         ladder: None,
+        team: None,
     }
 }
 
@@ -122,6 +123,7 @@ fn match_end(
         winner_seat,
         question_count: 2,
         players,
+        battle: None,
     }
 }
 

@@ -44,6 +44,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/leaderboard", get(leaderboard))
         .route("/ladder", get(super::ladder::my_ladder))
         .route("/competitions", get(super::competitions::list))
+        .route(
+            "/competitions/{id}/standings",
+            get(super::competitions::standings),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -227,6 +227,7 @@ async fn close(
         organizer = organizer.0.id,
         "competition closed early"
     );
+    app.duels.close_competition(id);
     Ok(Json(view(&app, &saved, now)))
 }
 

@@ -2,6 +2,7 @@
 //! real randomness and the storage traits. Nothing here knows about sockets;
 //! transports feed commands in and send the returned messages out.
 
+pub mod district;
 pub mod duel;
 pub mod ladder;
 pub mod ratings;

@@ -11,7 +11,7 @@
 //! - [`ladder::LadderStore`]: ladder seasons, ranks and hidden ratings.
 //! - [`districts::DistrictStore`]: the district list and members' moves.
 //! - [`competitions::CompetitionStore`]: district competitions' rules and
-//!   states.
+//!   states; [`battles::BattleStore`]: what their battles left.
 //! - [`stats::StatsStore`]: statistics for organizers, read from running
 //!   totals ([`totals`]) the writer keeps with every batch.
 //! - [`leaderboard::Leaderboard`]: boards by period.
@@ -21,6 +21,7 @@
 //! conformance suite runs against both.
 
 mod batch;
+pub mod battles;
 pub mod competitions;
 pub mod districts;
 pub mod ladder;
@@ -156,6 +157,30 @@ pub struct MatchEnd {
     pub winner_seat: Option<i64>,
     pub question_count: i64,
     pub players: Vec<MatchPlayerResult>,
+    /// District battles: the competition and each side's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battle: Option<BattleRecord>,
+}
+
+/// A finished district battle, for the competition's standings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BattleRecord {
+    pub competition_id: i64,
+    /// `None` for a draw.
+    pub winner_team: Option<i64>,
+    pub sides: Vec<BattleSideRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BattleSideRecord {
+    /// 0 or 1, as in `MatchPlayerResult::team`.
+    pub team: i64,
+    pub district: String,
+    /// Members who started, leavers included.
+    pub members: i64,
+    pub average: f64,
+    /// 2, 1 or 0 (0 also when none of the side's members counted).
+    pub competition_points: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -180,6 +205,9 @@ pub struct MatchPlayerResult {
     /// A ladder race's rank change for this player (members only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ladder: Option<LadderChange>,
+    /// District battles: the player's side (0 or 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<i64>,
 }
 
 /// How a ladder race moved a member's tier and stars in a season.
@@ -449,6 +477,7 @@ pub struct Stores {
     pub ladder: std::sync::Arc<dyn ladder::LadderStore>,
     pub districts: std::sync::Arc<dyn districts::DistrictStore>,
     pub competitions: std::sync::Arc<dyn competitions::CompetitionStore>,
+    pub battles: std::sync::Arc<dyn battles::BattleStore>,
     /// "sqlite" or "postgres", for logs.
     pub backend: &'static str,
 }
@@ -505,7 +534,9 @@ mod tests {
                 deviation_after: 350.0,
                 volatility_after: 0.06,
                 ladder: None,
+                team: None,
             }],
+            battle: None,
         });
         let line = serde_json::to_string(&op).unwrap();
         assert!(line.starts_with(r#"{"op":"match_finished""#), "{line}");

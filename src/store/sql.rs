@@ -20,6 +20,7 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row};
 
 use super::batch::BatchEffects;
+use super::battles::BattleStore;
 use super::competitions::CompetitionStore;
 use super::districts::DistrictStore;
 use super::ladder::{LadderStore, write_ladder_results};
@@ -132,6 +133,7 @@ where
         + LadderStore
         + DistrictStore
         + CompetitionStore
+        + BattleStore
         + 'static,
 {
     Stores {
@@ -143,7 +145,8 @@ where
         stats: store.clone(),
         ladder: store.clone(),
         districts: store.clone(),
-        competitions: store,
+        competitions: store.clone(),
+        battles: store,
         backend,
     }
 }
@@ -539,7 +542,7 @@ macro_rules! impl_sql_store {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO match_players (match_id, seat, member_id, bot_name, counted, rated, rating_before, \
                          place, points, correct, answer_ms_total, forfeited, result, rating_after, \
-                         season_id, tier_before, stars_before, tier_after, stars_after) ",
+                         season_id, tier_before, stars_before, tier_after, stars_after, team) ",
                     );
                     q.push_values(chunk, |mut row, (m, p)| {
                         row.push_bind(m.match_id)
@@ -560,7 +563,8 @@ macro_rules! impl_sql_store {
                             .push_bind(p.ladder.as_ref().map(|l| l.tier_before.clone()))
                             .push_bind(p.ladder.as_ref().map(|l| l.stars_before))
                             .push_bind(p.ladder.as_ref().map(|l| l.tier_after.clone()))
-                            .push_bind(p.ladder.as_ref().map(|l| l.stars_after));
+                            .push_bind(p.ladder.as_ref().map(|l| l.stars_after))
+                            .push_bind(p.team);
                     });
                     q.push(
                         " ON CONFLICT (match_id, seat) DO UPDATE SET member_id = excluded.member_id, bot_name = excluded.bot_name, \
@@ -568,7 +572,8 @@ macro_rules! impl_sql_store {
                          place = excluded.place, points = excluded.points, correct = excluded.correct, \
                          answer_ms_total = excluded.answer_ms_total, forfeited = excluded.forfeited, result = excluded.result, \
                          rating_after = excluded.rating_after, season_id = excluded.season_id, tier_before = excluded.tier_before, \
-                         stars_before = excluded.stars_before, tier_after = excluded.tier_after, stars_after = excluded.stars_after \
+                         stars_before = excluded.stars_before, tier_after = excluded.tier_after, stars_after = excluded.stars_after, \
+                         team = excluded.team \
                          WHERE match_players.result IS NULL RETURNING match_id, seat",
                     );
                     for row in q.build().fetch_all(&mut *tx).await? {
@@ -578,6 +583,36 @@ macro_rules! impl_sql_store {
                 let newly: Vec<(&MatchEnd, &MatchPlayerResult)> =
                     results.into_iter().filter(|(m, p)| applied.contains(&(m.match_id, p.seat))).collect();
                 write_ladder_results!(tx, $db, &newly[..], ROWS_PER_INSERT);
+                let sides: Vec<(&MatchEnd, &crate::store::BattleRecord, &crate::store::BattleSideRecord)> = ends
+                    .iter()
+                    .filter_map(|m| m.battle.as_ref().map(|b| (*m, b)))
+                    .flat_map(|(m, b)| b.sides.iter().map(move |s| (m, b, s)))
+                    .collect();
+                for chunk in sides.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO battle_sides (match_id, team, competition_id, district, members, average, result, \
+                         competition_points, finished_at) ",
+                    );
+                    q.push_values(chunk, |mut row, (m, b, s)| {
+                        let result = match b.winner_team {
+                            None => "draw",
+                            Some(w) if w == s.team => "win",
+                            Some(_) => "loss",
+                        };
+                        row.push_bind(m.match_id)
+                            .push_bind(s.team)
+                            .push_bind(b.competition_id)
+                            .push_bind(&s.district)
+                            .push_bind(s.members)
+                            .push_bind(s.average)
+                            .push_bind(result)
+                            .push_bind(s.competition_points)
+                            .push_bind(m.finished_at_ms);
+                    });
+                    // A replayed end changes nothing.
+                    q.push(" ON CONFLICT (match_id, team) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
+                }
                 let duel = fold_duel_results(newly);
                 for chunk in duel.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(

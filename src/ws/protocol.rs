@@ -84,6 +84,11 @@ pub enum ClientMsg {
     },
     /// Leave the ladder queue.
     LadderCancel,
+    /// Join a running district competition's queue (区域PK): a battle of
+    /// the member's district against another one.
+    DistrictQueue { competition_id: i64 },
+    /// Leave the district queue.
+    DistrictCancel,
     /// Keep-alive; the server answers `pong`.
     Ping {
         /// Echoed back, for the client's own round-trip measurement.
@@ -95,7 +100,7 @@ pub enum ClientMsg {
 impl ClientMsg {
     /// The `type` tags this enum accepts, to tell an unknown type from a
     /// malformed known one.
-    pub const TYPES: [&'static str; 19] = [
+    pub const TYPES: [&'static str; 21] = [
         "start",
         "media_ready",
         "answer",
@@ -114,6 +119,8 @@ impl ClientMsg {
         "rematch",
         "ladder_queue",
         "ladder_cancel",
+        "district_queue",
+        "district_cancel",
         "ping",
     ];
 }
@@ -135,6 +142,8 @@ impl ClientMsg {
                 | ClientMsg::Rematch { .. }
                 | ClientMsg::LadderQueue { .. }
                 | ClientMsg::LadderCancel
+                | ClientMsg::DistrictQueue { .. }
+                | ClientMsg::DistrictCancel
         )
     }
 
@@ -147,6 +156,7 @@ impl ClientMsg {
                 | ClientMsg::RoomJoin { .. }
                 | ClientMsg::Rematch { .. }
                 | ClientMsg::LadderQueue { .. }
+                | ClientMsg::DistrictQueue { .. }
         )
     }
 }
@@ -241,6 +251,30 @@ pub enum ServerMsg {
     },
     /// Left the ladder queue (after `ladder_cancel`).
     LadderCancelled,
+    /// In a district competition's queue (reply to `district_queue`).
+    DistrictQueued {
+        competition_id: i64,
+        district: String,
+        /// Members per side in a full battle.
+        team_size: u32,
+        /// After this long, smaller or uneven teams may battle.
+        uneven_after_ms: u64,
+        /// Whether this battle will count for the member (within the
+        /// daily cap).
+        counted: bool,
+        /// Counted battles today (Beijing time), and the cap.
+        battles_today: u32,
+        daily_battles: u32,
+    },
+    /// Who is waiting now: members of my district (me included) and of
+    /// the other districts; sent when it changes.
+    DistrictSearching {
+        teammates: u32,
+        opponents: u32,
+        waited_ms: u64,
+    },
+    /// Left the district queue (after `district_cancel`).
+    DistrictCancelled,
     /// Reply to `ping`.
     Pong {
         nonce: Option<u64>,
@@ -452,6 +486,34 @@ pub struct PlayerView {
     /// the ladder's rating is hidden).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<RankView>,
+    /// District battles only: the player's side, 0 or 1 (`rating` is 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<u8>,
+}
+
+/// One side of a finished district battle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BattleSideView {
+    pub team: u8,
+    pub district: String,
+    /// Members who started, leavers included.
+    pub members: u32,
+    /// The team score: points per member who started.
+    pub average: f64,
+    /// Competition points won: 2 for a win, 1 for a draw, 0 for a loss (0
+    /// also when no member of the side counted: all past the daily cap).
+    pub competition_points: u32,
+}
+
+/// How a district battle ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BattleOverView {
+    pub competition_id: i64,
+    /// The winning side, or none for a draw.
+    pub winner_team: Option<u8>,
+    /// average | answer_time | tie: what decided it.
+    pub decided_by: String,
+    pub teams: Vec<BattleSideView>,
 }
 
 /// A ladder season.
@@ -533,6 +595,9 @@ pub struct MatchOverView {
     pub standings: Vec<StandingView>,
     /// Whether ratings moved.
     pub rated: bool,
+    /// District battles: the teams' result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battle: Option<BattleOverView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -620,6 +685,10 @@ pub enum ErrorCode {
     NotQueued,
     /// `duel_accept_bot` with no bot on offer.
     NoBotOffered,
+    /// The competition is not running (not started, finished, or unknown).
+    CompetitionClosed,
+    /// The member's district does not take part in the competition.
+    NotInCompetition,
     /// No room has this code, or it expired.
     RoomNotFound,
     /// The room already has two players.
@@ -657,6 +726,8 @@ impl ErrorCode {
             ErrorCode::Unavailable => "服务器暂时无法处理，请稍后重试",
             ErrorCode::AlreadyQueued => "你已经在匹配或对战中了",
             ErrorCode::NotQueued => "当前没有在匹配",
+            ErrorCode::CompetitionClosed => "这场比赛不在进行中",
+            ErrorCode::NotInCompetition => "你所在的区市没有参加这场比赛",
             ErrorCode::NoBotOffered => "现在没有可以对战的机器人",
             ErrorCode::RoomNotFound => "房间不存在或已过期",
             ErrorCode::RoomFull => "房间已满",

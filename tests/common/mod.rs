@@ -93,6 +93,11 @@ impl TestServer {
         sign_in(self.addr, nickname).await
     }
 
+    /// Signs in a new guest of `district`.
+    pub async fn member_of(&self, nickname: &str, district: &str) -> TestMember {
+        sign_in_from(self.addr, nickname, district).await
+    }
+
     /// Waits until the write-behind queue has written everything so far.
     pub async fn settle(&self) {
         // The depth counts the batch in flight too, so zero means written.
@@ -116,13 +121,18 @@ impl Drop for TestServer {
 
 /// Signs in a new guest of 市南区 at a server on `addr`.
 pub async fn sign_in(addr: SocketAddr, nickname: &str) -> TestMember {
+    sign_in_from(addr, nickname, "市南区").await
+}
+
+/// Signs in a new guest of `district` at a server on `addr`.
+pub async fn sign_in_from(addr: SocketAddr, nickname: &str, district: &str) -> TestMember {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .unwrap();
     let res = http
         .post(format!("http://{addr}/api/session"))
-        .json(&serde_json::json!({"nickname": nickname, "district": "市南区"}))
+        .json(&serde_json::json!({"nickname": nickname, "district": district}))
         .send()
         .await
         .unwrap();
@@ -143,6 +153,7 @@ pub async fn sign_in(addr: SocketAddr, nickname: &str) -> TestMember {
     }
 }
 
+#[derive(Clone)]
 pub struct TestMember {
     pub id: i64,
     /// `dati_session=…`

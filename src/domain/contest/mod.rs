@@ -1,5 +1,6 @@
-//! A timed match of 2–4 players on the same questions: the duel (双人PK)
-//! now, the ladder race and district battles later.
+//! A timed match of 2 to [`MAX_SEATS`] players on the same questions: the
+//! duel (双人PK), the ladder race (up to four) and the district battle (two
+//! teams of up to ten).
 //!
 //! Every player sees the same question at the same instant (options shuffled
 //! per player). Answers stay sealed until the reveal, which comes when every
@@ -15,6 +16,9 @@ use thiserror::Error;
 use super::practice::{RuleError, canonical_choice};
 use super::question::{OptionSet, Question};
 use super::scoring;
+
+/// The most players in one match: two district teams of ten.
+pub const MAX_SEATS: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContestRules {
@@ -54,7 +58,7 @@ impl Default for ContestRules {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ContestError {
-    #[error("a match needs 2 to 4 players and at least one question")]
+    #[error("a match needs 2 to 20 players and at least one question")]
     BadSetup,
     #[error("no such seat")]
     NoSuchSeat,
@@ -208,7 +212,7 @@ impl Contest {
         now: Instant,
     ) -> Result<Contest, ContestError> {
         if questions.is_empty()
-            || !(2..=4).contains(&orders.len())
+            || !(2..=MAX_SEATS).contains(&orders.len())
             || orders.iter().any(|o| o.len() != questions.len())
             || orders.iter().any(|o| {
                 o.iter()

@@ -392,6 +392,7 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
                     glicko: e.glicko.unwrap_or(NEW_PLAYER),
                     is_bot: false,
                     rank: None,
+                    team: None,
                 },
                 glicko: e.glicko.unwrap_or(NEW_PLAYER),
                 counted,
@@ -413,6 +414,7 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
                 glicko,
                 is_bot: true,
                 rank: None,
+                team: None,
             },
             glicko,
             counted: false,
@@ -444,5 +446,6 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
         contest,
         seats,
         relaxed: game.relaxed,
+        battle: None,
     }
 }

@@ -30,8 +30,11 @@ use super::wall_ms;
 use crate::bank::SharedBank;
 use crate::domain::bot::AnswerStats;
 use crate::domain::glicko::{Glicko, NEW_PLAYER};
+use crate::rooms::district::{self, Battles, DistrictConfig};
 use crate::rooms::ladder::queue::RaceEntrant;
 use crate::rooms::ladder::{self, Ladder, LadderConfig};
+use crate::store::battles::BattleStore;
+use crate::store::competitions::CompetitionStore;
 use crate::store::ladder::LadderStore;
 use crate::store::leaderboard::Period;
 use crate::store::writer::WriteQueue;
@@ -186,6 +189,10 @@ pub struct Duels {
     /// 争上游 races: seasons, ranks and their queue. They run in the same
     /// match tasks as duels.
     pub ladder: Ladder,
+    /// District battles: competitions' queues and counted battles.
+    pub battles: Battles,
+    competitions: Arc<dyn CompetitionStore>,
+    battle_store: Arc<dyn BattleStore>,
     /// Each member's seat in a running (or just finished) match.
     arena: Mutex<HashMap<i64, (MatchLink, usize)>>,
     /// Each member's newest connection, to reach them from the lobby.
@@ -209,6 +216,9 @@ pub struct DuelDeps {
     pub ids: Arc<super::IdMint>,
     pub ladder: LadderConfig,
     pub ladder_store: Arc<dyn LadderStore>,
+    pub district: DistrictConfig,
+    pub competitions: Arc<dyn CompetitionStore>,
+    pub battle_store: Arc<dyn BattleStore>,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
 }
@@ -235,6 +245,9 @@ impl Duels {
             queue: deps.queue,
             ids: deps.ids,
             ladder: Ladder::new(deps.ladder, deps.ladder_store),
+            battles: Battles::new(deps.district),
+            competitions: deps.competitions,
+            battle_store: deps.battle_store,
             arena: Mutex::default(),
             presence: Mutex::default(),
             daily: Mutex::default(),
@@ -286,6 +299,7 @@ impl Duels {
         self.ladder
             .queue()
             .connection_closed(conn.member.id, conn.id);
+        self.battles.connection_closed(conn.member.id, conn.id);
         for (member, msg) in notices {
             self.send_to(member, room::to_text(&msg));
         }
@@ -319,6 +333,7 @@ impl Duels {
                 .expect("lobby lock poisoned")
                 .is_waiting(member_id)
             || self.ladder.queue().is_waiting(member_id)
+            || self.battles.is_waiting(member_id)
     }
 
     fn in_live_match(&self, member_id: i64) -> bool {
@@ -350,6 +365,10 @@ impl Duels {
                 .queue()
                 .cancel(conn.member.id)
                 .map(|msg| vec![msg]),
+            ClientMsg::DistrictQueue { competition_id } => {
+                self.battle_queue_up(conn, competition_id).await
+            }
+            ClientMsg::DistrictCancel => self.battles.cancel(conn.member.id).map(|msg| vec![msg]),
             ClientMsg::MatchResume {
                 match_id,
                 last_version,
@@ -507,23 +526,110 @@ impl Duels {
             season_id: season.id,
             rank,
         };
-        let (races, notices) = self
-            .ladder
-            .queue()
-            .enqueue(racer, relaxed, Instant::now())?;
-        let queued = ServerMsg::LadderQueued {
+        let queued = room::to_text(&ServerMsg::LadderQueued {
             season: ladder::season_view(season),
             rank: ladder::rank_view(rank),
             wanted: crate::domain::ladder::MAX_RACE_PLAYERS as u8,
             small_race_after_ms: crate::domain::ladder::SMALL_RACE_AFTER.as_millis() as u64,
             bot_fill_after_ms: self.ladder.config.bot_fill_after.as_millis() as u64,
+        });
+        let races = {
+            let mut queue = self.ladder.queue();
+            let (races, notices) = queue.enqueue(racer, relaxed, Instant::now())?;
+            // Under the queue's lock, so that the reply comes before any
+            // notice another member's arrival sends this one, and notices
+            // arrive in the order the queue changed.
+            let _ = conn.outbox.try_send(Outbound::Text(queued));
+            for (member, msg) in notices {
+                self.send_to(member, room::to_text(&msg));
+            }
+            races
         };
-        // The reply goes out before any race it completed has started.
-        let _ = conn.outbox.try_send(Outbound::Text(room::to_text(&queued)));
+        self.start_races(races);
+        Ok(Vec::new())
+    }
+
+    async fn battle_queue_up(
+        self: &Arc<Self>,
+        conn: &DuelConn,
+        competition_id: i64,
+    ) -> Result<Vec<ServerMsg>, Refusal> {
+        self.admit()?;
+        if self.is_busy(conn.member.id) {
+            return Err(refusal(ErrorCode::AlreadyQueued, None));
+        }
+        let unavailable = |e: crate::store::StoreError| {
+            tracing::warn!("competition unavailable: {e}");
+            refusal(ErrorCode::Unavailable, None)
+        };
+        let found = tokio::time::timeout(
+            LOOKUP_TIMEOUT,
+            self.competitions.competition(competition_id),
+        )
+        .await
+        .map_err(|_| refusal(ErrorCode::Unavailable, None))?
+        .map_err(unavailable)?;
+        let now_ms = wall_ms();
+        let competition = found
+            .filter(|c| c.competition.battles_open(now_ms))
+            .ok_or_else(|| refusal(ErrorCode::CompetitionClosed, None))?
+            .competition;
+        let district = conn.member.district.clone();
+        if !competition.rules.districts.contains(&district) {
+            return Err(refusal(ErrorCode::NotInCompetition, None));
+        }
+        let known = tokio::time::timeout(
+            LOOKUP_TIMEOUT,
+            self.battle_store.counted_battles_since(
+                competition_id,
+                conn.member.id,
+                Period::Day.start_ms(now_ms),
+            ),
+        )
+        .await
+        .map_err(|_| refusal(ErrorCode::Unavailable, None))?
+        .map_err(unavailable)?;
+        let today =
+            self.battles
+                .battles_today(competition_id, conn.member.id, now_ms, known.max(0) as u32);
+        let counted = crate::domain::district::counts(competition.rules.daily_battles, today);
+        if self.in_live_match(conn.member.id) {
+            return Err(refusal(ErrorCode::AlreadyQueued, None));
+        }
+        let queued = room::to_text(&ServerMsg::DistrictQueued {
+            competition_id,
+            district: district.clone(),
+            team_size: competition.rules.team_size,
+            uneven_after_ms: self.battles.config.uneven_after.as_millis() as u64,
+            counted,
+            battles_today: today,
+            daily_battles: competition.rules.daily_battles,
+        });
+        let entrant = lobby::Entrant {
+            member: conn.member.clone(),
+            conn: conn.id,
+            outbox: conn.outbox.clone(),
+            glicko: None,
+        };
+        let closes_at_ms = competition.effective_end_ms();
+        let (battles, notices) = self.battles.enqueue(
+            competition_id,
+            competition.rules,
+            closes_at_ms,
+            entrant,
+            district,
+            counted,
+            Instant::now(),
+            // Under the queue's lock: the reply comes before any notice
+            // another member's arrival sends this one.
+            || {
+                let _ = conn.outbox.try_send(Outbound::Text(queued));
+            },
+        )?;
         for (member, msg) in notices {
             self.send_to(member, room::to_text(&msg));
         }
-        self.start_races(races);
+        self.start_battles(battles);
         Ok(Vec::new())
     }
 
@@ -746,6 +852,31 @@ impl Duels {
         }
     }
 
+    /// An organizer closed a competition early: its queue ends now.
+    pub fn close_competition(&self, competition_id: i64) {
+        for (member, msg) in self.battles.close_competition(competition_id) {
+            self.send_to(member, room::to_text(&msg));
+        }
+    }
+
+    /// Starts the battles the competitions' queues formed.
+    fn start_battles(self: &Arc<Self>, battles: Vec<district::FormedBattle>) {
+        for battle in battles {
+            let members = battle.members();
+            match district::setup(self, battle) {
+                Some(setup) => self.launch(setup),
+                None => {
+                    tracing::warn!("a battle found no questions left in the bank");
+                    let text =
+                        room::to_text(&ServerMsg::from(refusal(ErrorCode::NoQuestions, None)));
+                    for member in members {
+                        self.send_to(member, text.clone());
+                    }
+                }
+            }
+        }
+    }
+
     fn launch(self: &Arc<Self>, setup: room::RoomSetup) {
         let (id, mode) = (setup.id, setup.mode);
         let seats: Vec<(i64, usize)> = setup
@@ -784,11 +915,20 @@ impl Duels {
             for (member, msg) in notices {
                 self.send_to(member, room::to_text(&msg));
             }
-            let (races, notices) = self.ladder.queue().tick(now);
+            let races = {
+                let mut queue = self.ladder.queue();
+                let (races, notices) = queue.tick(now);
+                for (member, msg) in notices {
+                    self.send_to(member, room::to_text(&msg));
+                }
+                races
+            };
+            self.start_races(races);
+            let (battles, notices) = self.battles.tick(now, wall_ms());
             for (member, msg) in notices {
                 self.send_to(member, room::to_text(&msg));
             }
-            self.start_races(races);
+            self.start_battles(battles);
         }
     }
 }

@@ -18,6 +18,7 @@ use super::views::{self, SeatInfo};
 use super::{Duels, MatchLink, Outbound, OutboxTx};
 use crate::domain::bot;
 use crate::domain::contest::{Contest, Event, Outcome, Phase, Standing};
+use crate::domain::district::{DecidedBy, MemberScore, Outcome as BattleOutcome, battle_result};
 use crate::domain::glicko::{GameResult, Glicko};
 use crate::domain::ladder::{RaceEntry, RaceSettlement, Rank, Tier, settle_race};
 use crate::rooms::ladder::rank_view;
@@ -25,12 +26,12 @@ use crate::rooms::solo::refusal;
 use crate::rooms::views::shown_positions;
 use crate::rooms::wall_ms;
 use crate::store::{
-    AnswerRecord, LadderChange, MatchEnd, MatchPlayerResult, MatchQuestion, MatchSeat, MatchStart,
-    WriteOp,
+    AnswerRecord, BattleRecord, BattleSideRecord, LadderChange, MatchEnd, MatchPlayerResult,
+    MatchQuestion, MatchSeat, MatchStart, WriteOp,
 };
 use crate::ws::protocol::{
-    ErrorCode, LadderResultView, MatchBody, MatchEvent, MatchOutcome, MatchOverView, Refusal,
-    ServerMsg, StandingView,
+    BattleOverView, BattleSideView, ErrorCode, LadderResultView, MatchBody, MatchEvent,
+    MatchOutcome, MatchOverView, Refusal, ServerMsg, StandingView,
 };
 
 /// Events a match keeps for replay; far more than a duel produces.
@@ -79,6 +80,7 @@ pub enum MatchCmd {
 pub enum MatchMode {
     Duel,
     Ladder,
+    District,
 }
 
 impl MatchMode {
@@ -86,6 +88,7 @@ impl MatchMode {
         match self {
             MatchMode::Duel => "duel",
             MatchMode::Ladder => "ladder",
+            MatchMode::District => "district",
         }
     }
 
@@ -95,6 +98,7 @@ impl MatchMode {
         match self {
             MatchMode::Duel => "duel_casual",
             MatchMode::Ladder => "ladder_casual",
+            MatchMode::District => "district_casual",
         }
     }
 }
@@ -119,6 +123,15 @@ pub struct RoomSetup {
     pub contest: Contest,
     pub seats: Vec<RoomSeat>,
     pub relaxed: bool,
+    /// District battles: the competition and the two sides' districts
+    /// (each seat's `info.team` indexes them).
+    pub battle: Option<BattleSetup>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BattleSetup {
+    pub competition_id: i64,
+    pub districts: [String; 2],
 }
 
 struct Room {
@@ -129,6 +142,7 @@ struct Room {
     contest: Contest,
     seats: Vec<RoomSeat>,
     relaxed: bool,
+    battle: Option<BattleSetup>,
     started_at_ms: i64,
     version: u64,
     /// Per seat: every event sent, for replay on resume.
@@ -151,6 +165,7 @@ pub fn spawn(duels: Arc<Duels>, setup: RoomSetup) -> MatchLink {
         mode: setup.mode,
         contest: setup.contest,
         relaxed: setup.relaxed,
+        battle: setup.battle,
         started_at_ms: wall_ms(),
         version: 0,
         logs: vec![Vec::new(); seats],
@@ -435,11 +450,20 @@ impl Room {
                 Event::Over(outcome) => self.finish(outcome),
             }
         }
-        // Bots do not race on for nobody: once every member is gone (after
-        // this batch's reveal, if it brought one), the race ends.
-        let humans_left = (0..self.seats.len())
-            .any(|s| !self.seats[s].info.is_bot && !self.contest.is_forfeited(s));
-        if !humans_left && !self.contest.is_over() {
+        // Bots do not race on for nobody, and a battle needs two teams:
+        // once every member is gone, or a whole team (after this batch's
+        // reveal, if it brought one), the match ends.
+        let present =
+            |seat: usize| !self.seats[seat].info.is_bot && !self.contest.is_forfeited(seat);
+        let humans_left = (0..self.seats.len()).any(present);
+        let teams_left = match self.mode {
+            MatchMode::District => [0, 1].iter().all(|&team| {
+                (0..self.seats.len()).any(|s| self.seats[s].info.team == Some(team) && present(s))
+            }),
+            _ => true,
+        };
+        let playable = humans_left && teams_left;
+        if !playable && !self.contest.is_over() {
             let more = self.contest.conclude();
             self.apply(more, now);
         }
@@ -517,8 +541,11 @@ impl Room {
             return;
         }
         let standings = self.contest.standings();
+        let battle = self.settle_battle(outcome);
         let winner = match outcome {
             Outcome::Aborted => None,
+            // A battle is won by a team, not a seat.
+            _ if self.mode == MatchMode::District => None,
             _ => self.contest.winner(),
         };
         let settled = self.settle_race(outcome, &standings);
@@ -532,6 +559,14 @@ impl Room {
         };
         let results: Vec<Option<GameResult>> = (0..self.seats.len())
             .map(|seat| {
+                if let Some(b) = &battle {
+                    let team = self.seats[seat].info.team;
+                    return Some(match b.winner_team {
+                        None => GameResult::Draw,
+                        Some(w) if Some(w) == team => GameResult::Win,
+                        Some(_) => GameResult::Loss,
+                    });
+                }
                 (outcome != Outcome::Aborted).then_some(match winner {
                     Some(w) if w == seat => GameResult::Win,
                     Some(_) => GameResult::Loss,
@@ -586,6 +621,18 @@ impl Room {
                         );
                     }
                     (MatchMode::Ladder, None) => {}
+                    (MatchMode::District, _) => {
+                        if let Some(b) = &self.battle
+                            && s.counted
+                            && outcome != Outcome::Aborted
+                        {
+                            self.duels.battles.count_battle(
+                                b.competition_id,
+                                member_id,
+                                finished_at_ms,
+                            );
+                        }
+                    }
                 }
             }
             players.push(MatchPlayerResult {
@@ -605,6 +652,7 @@ impl Room {
                 deviation_after: after[st.seat].deviation,
                 volatility_after: after[st.seat].volatility,
                 ladder: ladder.as_ref().map(|(change, _)| change.clone()),
+                team: s.info.team.map(i64::from),
             });
             standing_views.push(StandingView {
                 seat: st.seat as u8,
@@ -630,6 +678,21 @@ impl Room {
             winner_seat: winner.map(|w| w as i64),
             question_count: self.contest.len() as i64,
             players,
+            battle: battle.as_ref().map(|b| BattleRecord {
+                competition_id: b.competition_id,
+                winner_team: b.winner_team.map(i64::from),
+                sides: b
+                    .teams
+                    .iter()
+                    .map(|t| BattleSideRecord {
+                        team: i64::from(t.team),
+                        district: t.district.clone(),
+                        members: i64::from(t.members),
+                        average: t.average,
+                        competition_points: i64::from(t.competition_points),
+                    })
+                    .collect(),
+            }),
         }));
         let view = MatchOverView {
             outcome: match outcome {
@@ -640,6 +703,7 @@ impl Room {
             winner_seat: winner.map(|w| w as u8),
             standings: standing_views,
             rated: rated_game && self.seats.iter().any(|s| s.rated),
+            battle,
         };
         if let Some(race) = &settled {
             tracing::debug!(match_id = self.id, ?race, "race settled");
@@ -655,6 +719,71 @@ impl Room {
             let members: Vec<Option<i64>> = self.seats.iter().map(|s| s.info.member_id).collect();
             self.duels.offer_rematch(self.id, members, self.relaxed);
         }
+    }
+
+    /// A finished district battle's result by team: averages over the
+    /// members who started (leavers count 0 for what they missed), and the
+    /// competition points; `None` for other modes or an aborted battle.
+    fn settle_battle(&self, outcome: Outcome) -> Option<BattleOverView> {
+        let setup = self.battle.as_ref()?;
+        if outcome == Outcome::Aborted {
+            return None;
+        }
+        let team_scores = |team: u8| -> Vec<MemberScore> {
+            (0..self.seats.len())
+                .filter(|&s| self.seats[s].info.team == Some(team))
+                .map(|seat| {
+                    let answers: Vec<_> = (1..=self.contest.seq())
+                        .filter_map(|seq| self.contest.revealed_answer(seat, seq))
+                        .collect();
+                    let answered: Vec<_> = answers.iter().filter(|a| a.choice.is_some()).collect();
+                    MemberScore {
+                        points: self.contest.points(seat),
+                        correct: answers.iter().filter(|a| a.correct).count() as u32,
+                        answered: answered.len() as u32,
+                        answer_ms_total: answered
+                            .iter()
+                            .map(|a| a.answer_time.as_millis() as u64)
+                            .sum(),
+                        left: self.contest.is_forfeited(seat),
+                    }
+                })
+                .collect()
+        };
+        let (a, b) = (team_scores(0), team_scores(1));
+        let result = battle_result(&a, &b);
+        // A side whose members are all past their daily cap plays on, but
+        // wins its district nothing.
+        let counted = |team: u8| {
+            self.seats
+                .iter()
+                .any(|s| s.info.team == Some(team) && s.counted)
+        };
+        let side = |team: u8, members: usize, average: f64, points: u32| BattleSideView {
+            team,
+            district: setup.districts[usize::from(team)].clone(),
+            members: members as u32,
+            average,
+            competition_points: if counted(team) { points } else { 0 },
+        };
+        Some(BattleOverView {
+            competition_id: setup.competition_id,
+            winner_team: match result.outcome {
+                BattleOutcome::AWins => Some(0),
+                BattleOutcome::BWins => Some(1),
+                BattleOutcome::Draw => None,
+            },
+            decided_by: match result.decided_by {
+                DecidedBy::Average => "average",
+                DecidedBy::AnswerTime => "answer_time",
+                DecidedBy::Tie => "tie",
+            }
+            .into(),
+            teams: vec![
+                side(0, a.len(), result.average_a, result.points_a),
+                side(1, b.len(), result.average_b, result.points_b),
+            ],
+        })
     }
 
     /// A finished ladder race's stars and hidden ratings, seat by seat;
@@ -830,7 +959,7 @@ impl Room {
 fn shown_rating(mode: MatchMode, glicko: Glicko) -> i64 {
     match mode {
         MatchMode::Duel => glicko.rating.round() as i64,
-        MatchMode::Ladder => 0,
+        MatchMode::Ladder | MatchMode::District => 0,
     }
 }
 

@@ -25,6 +25,8 @@ pub struct SeatInfo {
     pub is_bot: bool,
     /// Ladder races: the tier and stars everyone sees.
     pub rank: Option<Rank>,
+    /// District battles: the side, 0 or 1.
+    pub team: Option<u8>,
 }
 
 impl SeatInfo {
@@ -34,14 +36,16 @@ impl SeatInfo {
             member_id: self.member_id,
             nickname: self.nickname.clone(),
             district: self.district.clone(),
-            // A ladder rating is hidden: the rank is what players see.
-            rating: match self.rank {
-                Some(_) => 0,
-                None => self.glicko.rating.round() as i64,
+            // Only duels show a rating: the ladder's is hidden, and a
+            // district battle is about the teams.
+            rating: match (self.rank, self.team) {
+                (None, None) => self.glicko.rating.round() as i64,
+                _ => 0,
             },
-            provisional: self.rank.is_none() && self.glicko.is_provisional(),
+            provisional: self.rank.is_none() && self.team.is_none() && self.glicko.is_provisional(),
             is_bot: self.is_bot,
             rank: self.rank.map(rank_view),
+            team: self.team,
         }
     }
 }

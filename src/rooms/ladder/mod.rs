@@ -264,6 +264,7 @@ pub fn setup(duels: &Duels, race: Race) -> RoomSetup {
                     glicko,
                     is_bot: false,
                     rank: Some(e.rank),
+                    team: None,
                 },
                 glicko,
                 counted: true,
@@ -290,6 +291,7 @@ pub fn setup(duels: &Duels, race: Race) -> RoomSetup {
                 glicko,
                 is_bot: true,
                 rank: Some(rank),
+                team: None,
             },
             glicko,
             counted: false,
@@ -322,5 +324,6 @@ pub fn setup(duels: &Duels, race: Race) -> RoomSetup {
         contest,
         seats,
         relaxed: race.relaxed,
+        battle: None,
     }
 }
