@@ -316,6 +316,8 @@ async fn an_organizer_signs_in_and_reads_every_console_page_in_chromium() {
         "histories",
         "days",
         "ladder",
+        "district-admin",
+        "competitions",
     ] {
         let shot = repo_path(&format!("target/browser-screenshots/admin-{page}.png"));
         assert!(shot.exists(), "{} is missing", shot.display());

@@ -396,7 +396,10 @@ async fn a_member_who_leaves_mid_race_places_last_and_the_others_race_on(backend
         .collect();
     let (match_id, started3, _) = until_started(&mut c3).await;
     let (_, started2, _) = until_started(&mut c2).await;
-    for (c, who) in [(&mut c2, "丙"), (&mut c3, "丁")] {
+    // Both read question 1 and (if it has media) report it loaded before
+    // either waits for the clock: the clock waits for every player.
+    let mut shown = Vec::new();
+    for c in [&mut c2, &mut c3] {
         let (_, question, _) = c
             .until_event(|b| match b {
                 MatchBody::MatchQuestion { question, .. } => Some(question.clone()),
@@ -409,6 +412,11 @@ async fn a_member_who_leaves_mid_race_places_last_and_the_others_race_on(backend
                 seq: 1,
             })
             .await;
+        }
+        shown.push(question);
+    }
+    for (c, question) in [&mut c2, &mut c3].into_iter().zip(shown) {
+        if question.media.is_some() {
             c.until_event(|b| matches!(b, MatchBody::MatchClock { .. }).then_some(()))
                 .await;
         }
@@ -418,7 +426,6 @@ async fn a_member_who_leaves_mid_race_places_last_and_the_others_race_on(backend
             choice: right_choice(bank, &question),
         })
         .await;
-        let _ = who;
     }
     c3.until_event(|b| matches!(b, MatchBody::MatchReveal(_)).then_some(()))
         .await;

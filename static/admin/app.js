@@ -14,6 +14,8 @@ import { renderDistricts } from './js/pages/districts.js';
 import { renderHistories } from './js/pages/histories.js';
 import { renderDays } from './js/pages/days.js';
 import { renderLadder } from './js/pages/ladder.js';
+import { renderDistrictAdmin } from './js/pages/district_admin.js';
+import { renderCompetitions } from './js/pages/competitions.js';
 
 const PAGES = {
   overview: renderOverview,
@@ -25,6 +27,8 @@ const PAGES = {
   histories: renderHistories,
   days: renderDays,
   ladder: renderLadder,
+  'district-admin': renderDistrictAdmin,
+  competitions: renderCompetitions,
 };
 
 const state = { me: null, next: null };

@@ -27,7 +27,7 @@ if (!baseArg || !shotArg || !nameArg || !passwordArg) {
 }
 const BASE = baseArg.replace(/\/+$/, '');
 const SHOTS = path.resolve(shotArg);
-const OVERALL_MS = 120_000;
+const OVERALL_MS = 180_000;
 
 const started = Date.now();
 const stamp = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
@@ -439,6 +439,180 @@ async function main() {
   await byId('lang-toggle').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="nav-overview"]')?.textContent.trim() === '概览')
     .catch(() => fail('the navigation did not switch back to Chinese'));
+
+  // ---- 区市管理 ----
+  await open('district-admin');
+  const daRows = await waitRows('district-admin-table', 'district management');
+  step(`  ${daRows} districts listed`);
+  const stamp4 = String(Date.now() % 100000).padStart(5, '0');
+  const newDistrict = `测试新区${stamp4}`;
+  const districtRow = (name) => page.locator(`[data-testid="district-admin-table"] tr[data-name="${name}"]`);
+  const addDistrict = async (name) => {
+    await byId('district-add-name').fill(name);
+    const answered = page.waitForResponse((x) => x.url().endsWith('/api/admin/districts') && x.request().method() === 'POST');
+    await byId('district-add-submit').click();
+    return answered;
+  };
+  step(`  adding ${newDistrict}`);
+  let dr = await addDistrict(newDistrict);
+  if (dr.status() !== 201) fail(`adding ${newDistrict} answered ${dr.status()}: ${await dr.text()}`);
+  await districtRow(newDistrict).waitFor({ state: 'visible' }).catch(() => fail(`${newDistrict} is not listed after adding it`));
+  if ((await rowsOf('district-admin-table').count()) !== daRows + 1) fail('adding a district did not add one row');
+  const addedStatus = (await districtRow(newDistrict).locator('[data-testid="district-status"]').textContent()).trim();
+  if (addedStatus !== '使用中') fail(`the new district's status reads "${addedStatus}"`);
+  if ((await byId('district-add-name').inputValue()) !== '') fail('the name field was not cleared after adding');
+
+  step('  adding it again');
+  dr = await addDistrict(newDistrict);
+  if (dr.status() !== 409) fail(`a duplicate name answered ${dr.status()}`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="district-add-error"]')?.textContent.trim(), null, { timeout: 10_000 })
+    .catch(() => fail('a duplicate name gave no message at the field'));
+  const dupMsg = (await byId('district-add-error').textContent()).trim();
+  if (!dupMsg.includes(newDistrict) || !/已有/.test(dupMsg)) fail(`a duplicate name says "${dupMsg}"`);
+  if ((await byId('district-add-name').getAttribute('aria-invalid')) !== 'true') fail('the duplicate name is not marked invalid');
+  step(`  refused: "${dupMsg}"`);
+  step('  a name of 21 characters');
+  await byId('district-add-name').fill('区'.repeat(21));
+  await byId('district-add-submit').click();
+  const longMsg = (await byId('district-add-error').textContent()).trim();
+  if (!/20/.test(longMsg)) fail(`a long name says "${longMsg}"`);
+  await byId('district-add-name').fill('');
+
+  const renamed = `${newDistrict}改`;
+  step(`  renaming it to ${renamed}`);
+  await districtRow(newDistrict).locator('[data-testid="district-rename"]').click();
+  await byId('district-rename-input').fill(renamed);
+  const patched = page.waitForResponse((x) => x.url().includes('/api/admin/districts/') && x.request().method() === 'PATCH');
+  await byId('district-rename-save').click();
+  dr = await patched;
+  if (dr.status() !== 200) fail(`renaming answered ${dr.status()}: ${await dr.text()}`);
+  await districtRow(renamed).waitFor({ state: 'visible' }).catch(() => fail(`${renamed} is not listed after renaming`));
+  if (await districtRow(newDistrict).count()) fail(`${newDistrict} is still listed after renaming it`);
+
+  step(`  retiring ${renamed}`);
+  await districtRow(renamed).locator('[data-testid="district-retire"]').click();
+  await byId('district-retire-confirm').waitFor({ state: 'visible' }).catch(() => fail('retiring asked for no confirmation'));
+  const confirmText = (await byId('district-retire-confirm').textContent()).trim();
+  if (!/保留/.test(confirmText) || !/注册/.test(confirmText)) fail(`the confirmation reads "${confirmText}"`);
+  await byId('district-retire-confirm-cancel').click();
+  await byId('district-retire-confirm').waitFor({ state: 'detached' }).catch(() => fail('cancelling did not close the confirmation'));
+  if ((await districtRow(renamed).getAttribute('data-retired')) !== 'false') fail('cancelling retired the district anyway');
+  await districtRow(renamed).locator('[data-testid="district-retire"]').click();
+  const retiring = page.waitForResponse((x) => x.url().includes('/api/admin/districts/') && x.request().method() === 'PATCH');
+  await byId('district-retire-confirm-ok').click();
+  dr = await retiring;
+  if (dr.status() !== 200) fail(`retiring answered ${dr.status()}: ${await dr.text()}`);
+  await page.locator(`[data-testid="district-admin-table"] tr[data-name="${renamed}"][data-retired="true"]`).waitFor({ state: 'visible' })
+    .catch(() => fail(`${renamed} is not shown as retired`));
+  const retiredStatus = (await districtRow(renamed).locator('[data-testid="district-status"]').textContent()).trim();
+  if (retiredStatus !== '已停用') fail(`the retired district's status reads "${retiredStatus}"`);
+  if (!(await districtRow(renamed).locator('[data-testid="district-restore"]').count())) fail('a retired district offers no 恢复');
+  step(`  ${renamed}: ${retiredStatus}`);
+  await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 8_000 }).catch(() => {});
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot('district-admin');
+
+  // ---- 区域PK赛 ----
+  await open('competitions');
+  await byId('competitions-table').waitFor({ state: 'visible' }).catch(() => fail('the competitions table did not appear'));
+  await byId('competition-new').click();
+  await page.locator('[data-testid="competition-editor"][data-id="new"]').waitFor({ state: 'visible' })
+    .catch(() => fail('新建比赛 opened no form'));
+  for (const [id, want] of [['competition-team-size', '5'], ['competition-questions-per-battle', '5'], ['competition-daily-battles', '5']]) {
+    const v = await byId(id).inputValue();
+    if (v !== want) fail(`${id} defaults to ${v}, expected ${want}`);
+  }
+  const beijingLocal = (ms) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16);
+  const startMs = Math.ceil((Date.now() + 3_600_000) / 60_000) * 60_000;
+  const startLocal = beijingLocal(startMs);
+  const endLocal = beijingLocal(startMs + 86_400_000);
+  await byId('competition-title').fill('');
+  await byId('competition-start').fill(startLocal);
+  await byId('competition-end').fill(endLocal);
+  await byId('competition-history-party').check();
+  await byId('competition-history-reform').check();
+  const offeredNames = await page.locator('[data-testid="competition-district"]').evaluateAll((els) => els.map((e) => e.dataset.name));
+  if (offeredNames.includes(renamed)) fail(`the retired ${renamed} is offered for a new competition`);
+  if (offeredNames.length < 2) fail(`only ${offeredNames.length} district(s) offered`);
+  const boxes = page.locator('[data-testid="competition-district"]');
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  step(`  a draft with no title, ${startLocal} to ${endLocal}, ${offeredNames.slice(0, 2).join(' vs ')}`);
+  let cr = await Promise.all([
+    page.waitForResponse((x) => x.url().endsWith('/api/admin/competitions') && x.request().method() === 'POST'),
+    byId('competition-save').click(),
+  ]).then(([x]) => x);
+  if (cr.status() !== 201) fail(`saving the draft answered ${cr.status()}: ${await cr.text()}`);
+  const draft = await cr.json();
+  const sent = JSON.parse(cr.request().postData());
+  if (sent.starts_at_ms !== startMs) fail(`the start was sent as ${sent.starts_at_ms}, expected ${startMs} (Beijing ${startLocal})`);
+  if (JSON.stringify(sent.questions) !== JSON.stringify({ kind: 'filter', histories: ['party', 'reform'], min_difficulty: 1, max_difficulty: 5 })) {
+    fail(`the question set was sent as ${JSON.stringify(sent.questions)}`);
+  }
+  if (!draft.problems.some((p) => p.field === 'title')) fail(`a draft without a title has problems ${JSON.stringify(draft.problems)}`);
+  const editorOf = (id) => page.locator(`[data-testid="competition-editor"][data-id="${id}"]`);
+  await editorOf(draft.id).waitFor({ state: 'visible' }).catch(() => fail('the saved draft is not shown'));
+  const problem = (await byId('competition-title-error').textContent()).trim();
+  if (!problem) fail('the missing title is not shown at the title field');
+  const draftRow = page.locator(`[data-testid="competitions-table"] tr[data-id="${draft.id}"]`);
+  if ((await draftRow.locator('[data-testid="competition-status"]').textContent()).trim() !== '草稿') fail('the new draft is not listed as 草稿');
+  step(`  problem at the title: "${problem}"`);
+
+  step('  publishing it anyway');
+  cr = await Promise.all([
+    page.waitForResponse((x) => x.url().endsWith(`/competitions/${draft.id}/publish`)),
+    byId('competition-publish').click(),
+  ]).then(([x]) => x);
+  if (cr.status() !== 400) fail(`publishing without a title answered ${cr.status()}`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="competition-title"]')?.getAttribute('aria-invalid') === 'true', null, { timeout: 10_000 })
+    .catch(() => fail('the refusal did not mark the title field'));
+  step(`  refused at the title: "${(await byId('competition-title-error').textContent()).trim()}"`);
+
+  const title = `四史知识区域PK赛 ${stamp4}`;
+  step(`  titling it "${title}" and saving`);
+  await byId('competition-title').fill(title);
+  cr = await Promise.all([
+    page.waitForResponse((x) => x.url().endsWith(`/api/admin/competitions/${draft.id}`) && x.request().method() === 'PUT'),
+    byId('competition-save').click(),
+  ]).then(([x]) => x);
+  if (cr.status() !== 200) fail(`saving the title answered ${cr.status()}: ${await cr.text()}`);
+  const fixed = await cr.json();
+  if (fixed.problems.length) fail(`after the fix the draft still has problems ${JSON.stringify(fixed.problems)}`);
+  await byId('competition-ready').waitFor({ state: 'visible' }).catch(() => fail('the fixed draft is not said to be ready'));
+  if ((await byId('competition-title-error').textContent()).trim()) fail('the title still shows a problem after the fix');
+
+  step('  publishing it');
+  cr = await Promise.all([
+    page.waitForResponse((x) => x.url().endsWith(`/competitions/${draft.id}/publish`)),
+    byId('competition-publish').click(),
+  ]).then(([x]) => x);
+  if (cr.status() !== 200) fail(`publishing answered ${cr.status()}: ${await cr.text()}`);
+  await page.locator(`[data-testid="competition-editor"][data-id="${draft.id}"][data-status="published"]`).waitFor({ state: 'visible' })
+    .catch(() => fail('the editor does not show the competition as published'));
+  const pubStatus = (await draftRow.locator('[data-testid="competition-status"]').textContent()).trim();
+  if (pubStatus !== '已发布') fail(`the published competition is listed as "${pubStatus}"`);
+  const pubText = (await draftRow.locator('th, td').allTextContents()).join(' | ');
+  if (!pubText.includes(title) || !pubText.includes(startLocal.replace('T', ' '))) fail(`the published competition reads "${pubText}"`);
+  await byId('competition-live').waitFor({ state: 'visible' }).catch(() => fail('the published competition shows no overview'));
+  step(`  listed: ${pubText}`);
+
+  step('  copying it');
+  cr = await Promise.all([
+    page.waitForResponse((x) => x.url().endsWith(`/competitions/${draft.id}/clone`)),
+    byId('competition-clone').click(),
+  ]).then(([x]) => x);
+  if (cr.status() !== 201) fail(`copying answered ${cr.status()}: ${await cr.text()}`);
+  const copy = await cr.json();
+  const copyRow = page.locator(`[data-testid="competitions-table"] tr[data-id="${copy.id}"]`);
+  await copyRow.waitFor({ state: 'visible' }).catch(() => fail('the copy is not listed'));
+  const copyText = (await copyRow.locator('th, td').allTextContents()).join(' | ');
+  if (!copyText.includes(`${title}（副本）`) || !copyText.includes('草稿')) fail(`the copy reads "${copyText}"`);
+  await editorOf(copy.id).waitFor({ state: 'visible' }).catch(() => fail('the copy is not opened for editing'));
+  if ((await draftRow.locator('[data-testid="competition-status"]').textContent()).trim() !== '已发布') fail('the original is no longer 已发布');
+  step(`  copy listed: ${copyText}`);
+  await page.locator('.toast').first().waitFor({ state: 'detached', timeout: 8_000 }).catch(() => {});
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot('competitions');
 
   // ---- sign out ----
   step('signing out');

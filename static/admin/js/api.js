@@ -4,12 +4,14 @@
 import { t } from '../i18n.js';
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter) {
+  constructor(status, code, message, retryAfter, details) {
     super(message);
     this.status = status;
     this.code = code;
     /** Seconds, from a Retry-After header (429). */
     this.retryAfter = retryAfter;
+    /** The whole `error` object of the answer (e.g. `errors[]` of invalid_rules). */
+    this.details = details || {};
   }
 }
 
@@ -48,7 +50,7 @@ async function request(path, opts) {
   if (!res.ok) {
     const err = (data && data.error) || {};
     const retry = Number(res.headers.get('Retry-After')) || undefined;
-    const error = new ApiError(res.status, err.code || `http_${res.status}`, err.message || t('error.http', { status: res.status }), retry);
+    const error = new ApiError(res.status, err.code || `http_${res.status}`, err.message || t('error.http', { status: res.status }), retry, err);
     if (res.status === 401 && path !== '/api/admin/session' && unauthorized) unauthorized(error);
     throw error;
   }

@@ -142,3 +142,34 @@ export const difficultyOptions = () => [1, 2, 3, 4, 5].map((v) => ({ value: v, l
 export const kindOptions = () => ['single', 'multiple', 'true_false'].map((v) => ({ value: v, label: t(`kind.${v}`) }));
 export const mediaOptions = () => ['image', 'audio', 'video', 'text'].map((v) => ({ value: v, label: t(`media.${v}`) }));
 export const historyName = (id) => (id ? t(`history.${id}`) : t('common.none'));
+
+/**
+ * A modal confirmation (<dialog>): resolves true on the confirm button, false
+ * on cancel or Escape. `danger` colours the confirm button as destructive.
+ */
+export function confirmDialog({ title, body, confirm, cancel, danger = false, testid = 'confirm' }) {
+  return new Promise((resolve) => {
+    const titleId = nextId('dlg-h');
+    const bodyId = nextId('dlg-b');
+    const back = document.activeElement;
+    const dlg = h('dialog', { class: 'confirm-dialog', testid, 'aria-labelledby': titleId, 'aria-describedby': bodyId },
+      h('h2', { id: titleId }, title),
+      h('div', { id: bodyId, class: 'confirm-body' }, body),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'button', class: `btn ${danger ? 'btn-danger' : 'btn-primary'}`, testid: `${testid}-ok`, onclick: () => done(true) }, confirm),
+        h('button', { type: 'button', class: 'btn btn-ghost', testid: `${testid}-cancel`, onclick: () => done(false) }, cancel || t('common.cancel'))));
+    let settled = false;
+    function done(ok) {
+      if (settled) return;
+      settled = true;
+      if (dlg.open) dlg.close();
+      dlg.remove();
+      if (back && back.isConnected) back.focus();
+      resolve(ok);
+    }
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); done(false); });
+    document.body.append(dlg);
+    dlg.showModal();
+    dlg.querySelector(`[data-testid="${testid}-cancel"]`).focus();
+  });
+}
