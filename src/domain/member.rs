@@ -115,8 +115,34 @@ impl Nickname {
     }
 }
 
+/// A member may change district once per 30 days: a district's standings
+/// should not be swelled by members hopping to whichever side is winning.
+pub const DISTRICT_CHANGE_INTERVAL_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// When a member whose last own district change was at `last_change_ms`
+/// may change again, if that is still ahead of `now_ms`; `None` when they
+/// may change now (signing up does not count as a change).
+pub fn district_change_blocked_until(last_change_ms: Option<i64>, now_ms: i64) -> Option<i64> {
+    let next = last_change_ms? + DISTRICT_CHANGE_INTERVAL_MS;
+    (now_ms < next).then_some(next)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_district_change_waits_thirty_days_after_the_last() {
+        let day = 24 * 60 * 60 * 1000;
+        assert_eq!(super::district_change_blocked_until(None, 0), None);
+        assert_eq!(
+            super::district_change_blocked_until(Some(0), 29 * day),
+            Some(30 * day)
+        );
+        assert_eq!(
+            super::district_change_blocked_until(Some(0), 30 * day),
+            None
+        );
+    }
+
     use super::*;
 
     fn words() -> WordList {

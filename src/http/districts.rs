@@ -1,6 +1,6 @@
 //! Districts over REST: organizers add, rename and retire them
 //! (`/api/admin/districts`), and members move to another district at most
-//! once per [`CHANGE_INTERVAL_MS`] (`PUT /api/me/district`).
+//! once per [`DISTRICT_CHANGE_INTERVAL_MS`] (`PUT /api/me/district`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,13 +17,11 @@ use serde_json::{Value, json};
 use super::admin::CurrentOrganizer;
 use super::api::{CurrentMember, json_body};
 use super::error::ApiError;
+use crate::domain::member::{DISTRICT_CHANGE_INTERVAL_MS, district_change_blocked_until};
 use crate::rooms::wall_ms;
 use crate::server::App;
 use crate::store::districts::{District, DistrictEdit};
 
-/// A member may change district once per 30 days: a district's standings
-/// should not be swelled by members hopping to whichever side is winning.
-pub const CHANGE_INTERVAL_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 /// The longest district name, in characters.
 const NAME_MAX_CHARS: usize = 20;
 
@@ -187,7 +185,7 @@ pub struct DistrictChange {
 }
 
 /// `PUT /api/me/district`: the member moves to another active district,
-/// at most once per [`CHANGE_INTERVAL_MS`].
+/// at most once per [`DISTRICT_CHANGE_INTERVAL_MS`].
 pub async fn change_mine(
     State(app): State<Arc<App>>,
     CurrentMember(member): CurrentMember,
@@ -206,17 +204,15 @@ pub async fn change_mine(
         return Ok(Json(json!({"district": member.district, "changed": false})).into_response());
     }
     let now = wall_ms();
-    if let Some(last) = app.stores.districts.last_district_change(member.id).await? {
-        let next = last + CHANGE_INTERVAL_MS;
-        if now < next {
-            let mut refusal = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "district_change_too_soon",
-                "每 30 天只能更换一次区市",
-            );
-            refusal.extra = Some(json!({"next_change_at_ms": next}));
-            return Err(refusal);
-        }
+    let last = app.stores.districts.last_district_change(member.id).await?;
+    if let Some(next) = district_change_blocked_until(last, now) {
+        let mut refusal = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "district_change_too_soon",
+            "每 30 天只能更换一次区市",
+        );
+        refusal.extra = Some(json!({"next_change_at_ms": next}));
+        return Err(refusal);
     }
     app.stores
         .districts
@@ -231,7 +227,7 @@ pub async fn change_mine(
     Ok(Json(json!({
         "district": to,
         "changed": true,
-        "next_change_at_ms": now + CHANGE_INTERVAL_MS,
+        "next_change_at_ms": now + DISTRICT_CHANGE_INTERVAL_MS,
     }))
     .into_response())
 }

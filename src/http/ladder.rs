@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::api::CurrentMember;
 use super::error::ApiError;
-use crate::domain::ladder::{Rank, Season, Tier};
+use crate::domain::ladder::{Rank, Season};
 use crate::rooms::ladder::{rank_view, season_view};
 use crate::rooms::wall_ms;
 use crate::server::App;
@@ -60,13 +60,9 @@ pub async fn my_ladder(
         .take(HISTORY_SEASONS)
     {
         if let Some(r) = app.stores.ladder.ladder_rank(past.id, member.id).await? {
-            let final_rank = Rank {
-                tier: Tier::parse(&r.tier).unwrap_or(Tier::Bronze),
-                stars: r.stars.max(1) as u32,
-            };
             history.push(json!({
-                "season": season_view(Season { id: past.id, starts_at_ms: past.starts_at_ms, ends_at_ms: past.ends_at_ms }),
-                "rank": rank_view(final_rank),
+                "season": season_view(past.season()),
+                "rank": rank_view(Rank::from_stored(&r.tier, r.stars)),
                 "races": r.races,
                 "firsts": r.firsts,
             }));
@@ -95,11 +91,7 @@ pub async fn board_season(app: &App, season: Option<i64>) -> Result<Season, ApiE
             .await?
             .into_iter()
             .find(|s| s.id == id)
-            .map(|s| Season {
-                id: s.id,
-                starts_at_ms: s.starts_at_ms,
-                ends_at_ms: s.ends_at_ms,
-            })
+            .map(|s| s.season())
             .ok_or_else(|| ApiError::bad_request(format!("没有第 {id} 赛季"))),
     }
 }

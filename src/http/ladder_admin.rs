@@ -177,11 +177,7 @@ async fn create(
         .seasons()
         .await?
         .iter()
-        .map(|s| Season {
-            id: s.id,
-            starts_at_ms: s.starts_at_ms,
-            ends_at_ms: s.ends_at_ms,
-        })
+        .map(LadderSeason::season)
         .collect();
     let season = Season::new(day_start_ms(day), body.days, now, &existing).map_err(|e| {
         let message = match e {

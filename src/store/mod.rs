@@ -230,6 +230,17 @@ pub struct LadderSeason {
     pub created_at_ms: i64,
 }
 
+impl LadderSeason {
+    /// The season as the domain's rules see it.
+    pub fn season(&self) -> crate::domain::ladder::Season {
+        crate::domain::ladder::Season {
+            id: self.id,
+            starts_at_ms: self.starts_at_ms,
+            ends_at_ms: self.ends_at_ms,
+        }
+    }
+}
+
 /// A member's standing in one ladder season.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LadderRank {

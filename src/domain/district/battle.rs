@@ -149,3 +149,14 @@ impl Totals {
 pub fn counts(daily_battles_cap: u32, counted_today: u32) -> bool {
     counted_today < daily_battles_cap
 }
+
+/// The competition points a side takes home from its result's `points`:
+/// none when every member of the side was past the daily cap (they play
+/// on, but grinding wins the district nothing).
+pub fn awarded_points(points: u32, any_member_counted: bool) -> u32 {
+    if any_member_counted {
+        points
+    } else {
+        LOSS_POINTS
+    }
+}

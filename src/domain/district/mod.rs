@@ -17,7 +17,7 @@ mod standings;
 
 pub use battle::{
     BattleResult, DRAW_POINTS, DecidedBy, LOSS_POINTS, MemberScore, Outcome, WIN_POINTS,
-    battle_result, counts, team_average,
+    awarded_points, battle_result, counts, team_average,
 };
 pub use formation::{Battle, TeamSeeker, UNEVEN_AFTER, form_battles};
 pub use lifecycle::{Competition, CompetitionState, LifecycleError, Status};

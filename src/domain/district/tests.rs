@@ -1347,3 +1347,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_side_entirely_past_the_cap_wins_its_district_nothing() {
+    assert_eq!(awarded_points(WIN_POINTS, true), WIN_POINTS);
+    assert_eq!(awarded_points(DRAW_POINTS, true), DRAW_POINTS);
+    assert_eq!(awarded_points(WIN_POINTS, false), 0);
+    assert_eq!(awarded_points(DRAW_POINTS, false), 0);
+}

@@ -156,6 +156,16 @@ impl Rank {
         }
     }
 
+    /// A rank as stored (tier name, stars), read leniently: an unknown tier
+    /// is 青铜, stars out of range are the nearest valid star.
+    pub fn from_stored(tier: &str, stars: i64) -> Rank {
+        let rank = Rank {
+            tier: Tier::parse(tier).unwrap_or(Tier::Bronze),
+            stars: stars.clamp(1, i64::from(u32::MAX)) as u32,
+        };
+        Rank::from_points(rank.points())
+    }
+
     /// Moves `delta` stars, one at a time: past a tier's cap is the next
     /// tier's 1★ (promotion), below 1★ is the previous tier's top star
     /// (demotion), never below 青铜 1★ (the floor); 王者 has no ceiling.

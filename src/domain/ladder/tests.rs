@@ -849,3 +849,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn stored_ranks_are_read_leniently() {
+    assert_eq!(Rank::from_stored("gold", 2), rank(Tier::Gold, 2));
+    assert_eq!(
+        Rank::from_stored("黄金", 9),
+        rank(Tier::Gold, 4),
+        "past the cap: the top star"
+    );
+    assert_eq!(Rank::from_stored("wood", 3), rank(Tier::Bronze, 3));
+    assert_eq!(Rank::from_stored("silver", -5), rank(Tier::Silver, 1));
+    assert_eq!(Rank::from_stored("king", 42), rank(Tier::King, 42));
+}

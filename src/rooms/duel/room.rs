@@ -18,9 +18,11 @@ use super::views::{self, SeatInfo};
 use super::{Duels, MatchLink, Outbound, OutboxTx};
 use crate::domain::bot;
 use crate::domain::contest::{Contest, Event, Outcome, Phase, Standing};
-use crate::domain::district::{DecidedBy, MemberScore, Outcome as BattleOutcome, battle_result};
+use crate::domain::district::{
+    DecidedBy, MemberScore, Outcome as BattleOutcome, awarded_points, battle_result,
+};
 use crate::domain::glicko::{GameResult, Glicko};
-use crate::domain::ladder::{RaceEntry, RaceSettlement, Rank, Tier, settle_race};
+use crate::domain::ladder::{RaceEntry, RaceSettlement, Rank, settle_race};
 use crate::rooms::ladder::rank_view;
 use crate::rooms::solo::refusal;
 use crate::rooms::views::shown_positions;
@@ -752,8 +754,6 @@ impl Room {
         };
         let (a, b) = (team_scores(0), team_scores(1));
         let result = battle_result(&a, &b);
-        // A side whose members are all past their daily cap plays on, but
-        // wins its district nothing.
         let counted = |team: u8| {
             self.seats
                 .iter()
@@ -764,7 +764,7 @@ impl Room {
             district: setup.districts[usize::from(team)].clone(),
             members: members as u32,
             average,
-            competition_points: if counted(team) { points } else { 0 },
+            competition_points: awarded_points(points, counted(team)),
         };
         Some(BattleOverView {
             competition_id: setup.competition_id,
@@ -964,12 +964,8 @@ fn shown_rating(mode: MatchMode, glicko: Glicko) -> i64 {
 }
 
 fn ladder_result_view(change: &LadderChange) -> LadderResultView {
-    let rank = |tier: &str, stars: i64| Rank {
-        tier: Tier::parse(tier).unwrap_or(Tier::Bronze),
-        stars: stars.max(1) as u32,
-    };
-    let before = rank(&change.tier_before, change.stars_before);
-    let after = rank(&change.tier_after, change.stars_after);
+    let before = Rank::from_stored(&change.tier_before, change.stars_before);
+    let after = Rank::from_stored(&change.tier_after, change.stars_after);
     LadderResultView {
         season_id: change.season_id,
         before: rank_view(before),

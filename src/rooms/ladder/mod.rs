@@ -19,13 +19,13 @@ use self::queue::{Race, RaceQueue};
 use crate::domain::bot::BOT_NAMES;
 use crate::domain::contest::{Contest, ContestRules};
 use crate::domain::glicko::{Glicko, NEW_PLAYER};
-use crate::domain::ladder::{self, Rank, Season, Tier};
+use crate::domain::ladder::{self, Rank, Season};
 use crate::domain::selection::{self, Filter};
 use crate::rooms::duel::Duels;
 use crate::rooms::duel::room::{MatchMode, RoomSeat, RoomSetup};
 use crate::rooms::duel::views::SeatInfo;
 use crate::store::ladder::LadderStore;
-use crate::store::{LadderRank, StoreError, StoreResult};
+use crate::store::{LadderRank, LadderSeason, StoreError, StoreResult};
 use crate::ws::protocol::{RankView, SeasonView};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,41 +79,43 @@ impl Ladder {
 
     /// The season running at `now_ms`. When organizers scheduled none for
     /// it, the next automatic one is created ([`ladder::automatic_season`]).
+    ///
+    /// One caller at a time looks the season up (two starting one at once
+    /// would make overlapping seasons). The whole lookup, the wait for the
+    /// lock included, is bounded by one timeout, so callers cannot pile up
+    /// behind a slow database.
     pub async fn current_season(&self, now_ms: i64) -> StoreResult<Season> {
+        timed(self.find_or_start_season(now_ms)).await
+    }
+
+    async fn find_or_start_season(&self, now_ms: i64) -> StoreResult<Season> {
         let mut seasons = self.seasons.lock().await;
         if let Some(s) = ladder::season_at(&seasons, now_ms) {
             return Ok(*s);
         }
-        *seasons = timed(self.store.seasons())
+        *seasons = self
+            .store
+            .seasons()
             .await?
-            .into_iter()
-            .map(|s| Season {
-                id: s.id,
-                starts_at_ms: s.starts_at_ms,
-                ends_at_ms: s.ends_at_ms,
-            })
+            .iter()
+            .map(LadderSeason::season)
             .collect();
         if let Some(s) = ladder::season_at(&seasons, now_ms) {
             return Ok(*s);
         }
         let next = ladder::automatic_season(&seasons, now_ms)
             .expect("no season holds now, so an automatic one does");
-        let created = timed(
-            self.store
-                .create_season(next.starts_at_ms, next.ends_at_ms, now_ms),
-        )
-        .await?;
+        let created = self
+            .store
+            .create_season(next.starts_at_ms, next.ends_at_ms, now_ms)
+            .await?;
         tracing::info!(
             season = created.id,
             starts_at_ms = created.starts_at_ms,
             ends_at_ms = created.ends_at_ms,
             "no ladder season was scheduled for now: started one"
         );
-        let season = Season {
-            id: created.id,
-            starts_at_ms: created.starts_at_ms,
-            ends_at_ms: created.ends_at_ms,
-        };
+        let season = created.season();
         seasons.push(season);
         Ok(season)
     }
@@ -200,17 +202,8 @@ async fn timed<T>(f: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
         .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?
 }
 
-/// A stored rank, read leniently: an unknown tier is 青铜, stars out of
-/// range are the nearest valid star.
 fn stored_rank(r: &LadderRank) -> Rank {
-    let tier = Tier::parse(&r.tier).unwrap_or(Tier::Bronze);
-    Rank::from_points(
-        Rank {
-            tier,
-            stars: r.stars.clamp(1, i64::from(u32::MAX)) as u32,
-        }
-        .points(),
-    )
+    Rank::from_stored(&r.tier, r.stars)
 }
 
 /// A rank as the wire shows it.
