@@ -586,6 +586,13 @@ async fn a_forfeited_player_is_told_so_and_others_matches_are_untouched(backend:
     // A second queue entry while playing.
     ca.send(&ClientMsg::DuelQueue { relaxed: false }).await;
     assert_eq!(ca.expect_error().await.0, "already_queued");
+    // B keeps up with question 1 (loading its media, if it has any), so
+    // that its clock can start for A too.
+    let ab_for_b = ab.clone();
+    let b_side = tokio::spawn(async move {
+        open_question(&mut cb, &ab_for_b).await;
+        cb
+    });
     // A answers question 1 and then resigns.
     let q = open_question(&mut ca, &ab).await;
     ca.send(&ClientMsg::MatchAnswer {
@@ -615,6 +622,7 @@ async fn a_forfeited_player_is_told_so_and_others_matches_are_untouched(backend:
     let (c_over, d_over) = other.await.unwrap();
     assert_eq!(c_over.outcome, MatchOutcome::Completed);
     assert_eq!(c_over, d_over);
+    drop(b_side.await.unwrap());
 }
 
 async fn both_players_asking_for_a_rematch_start_a_new_match(backend: Backend) {
