@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the game (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Work with the question bank.
     #[command(subcommand)]
     Bank(BankCommand),
@@ -70,6 +70,9 @@ enum LeaderboardCommand {
         /// `redis://…`: the boards to rebuild.
         #[arg(long, env = "REDIS_URL")]
         redis_url: Option<String>,
+        /// The servers' key prefix.
+        #[arg(long, env = "DATI_REDIS_PREFIX", default_value = dati::store::leaderboard::DEFAULT_PREFIX)]
+        redis_prefix: String,
     },
 }
 
@@ -189,6 +192,10 @@ struct ServeArgs {
     /// `redis://…` for the leaderboards in Redis; unset for the in-process ones.
     #[arg(long, env = "REDIS_URL")]
     redis_url: Option<String>,
+    /// What every Redis key starts with: servers of one deployment share
+    /// it, deployments sharing a Redis differ.
+    #[arg(long, env = "DATI_REDIS_PREFIX", default_value = dati::store::leaderboard::DEFAULT_PREFIX)]
+    redis_prefix: String,
     /// The question bank folder.
     #[arg(long, env = "DATI_BANK_DIR", default_value = "question_bank")]
     bank_dir: PathBuf,
@@ -268,7 +275,7 @@ fn main() -> ExitCode {
             out,
             include_retired,
         }) => bank_export(&bank_dir, &out, include_retired),
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Load(args) => load(args),
         Command::Organizer(OrganizerCommand::Add { name, database }) => {
             organizer_add(&name, database)
@@ -277,7 +284,8 @@ fn main() -> ExitCode {
         Command::Leaderboard(LeaderboardCommand::Rebuild {
             database,
             redis_url,
-        }) => leaderboard_rebuild(database, redis_url),
+            redis_prefix,
+        }) => leaderboard_rebuild(database, redis_url, &redis_prefix),
     }
 }
 
@@ -407,8 +415,8 @@ fn app_secret(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
-fn leaderboard_rebuild(database: DatabaseArgs, redis_url: Option<String>) -> ExitCode {
-    use dati::store::leaderboard::{DEFAULT_PREFIX, RedisLeaderboard, rebuild};
+fn leaderboard_rebuild(database: DatabaseArgs, redis_url: Option<String>, prefix: &str) -> ExitCode {
+    use dati::store::leaderboard::{RedisLeaderboard, rebuild};
     let Some(redis_url) = redis_url.filter(|u| !u.is_empty()) else {
         println!(
             "REDIS_URL is unset: the in-process leaderboard is rebuilt from the database at every start; nothing to do"
@@ -420,7 +428,7 @@ fn leaderboard_rebuild(database: DatabaseArgs, redis_url: Option<String>) -> Exi
         std::fs::create_dir_all(&database.data_dir)?;
         let url = database.database_url.filter(|u| !u.is_empty());
         let stores = dati::store::sql::open(url.as_deref(), &database.data_dir).await?;
-        let board = RedisLeaderboard::connect(&redis_url, DEFAULT_PREFIX)
+        let board = RedisLeaderboard::connect(&redis_url, prefix)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to Redis (REDIS_URL): {e}"))?;
         let now = std::time::SystemTime::now()
@@ -636,6 +644,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         data_dir: args.data_dir,
         database_url: args.database_url.filter(|u| !u.is_empty()),
         redis_url: args.redis_url.filter(|u| !u.is_empty()),
+        redis_prefix: args.redis_prefix,
         bank_dir: args.bank_dir,
         static_dir: args.static_dir,
         allowed_origins: args

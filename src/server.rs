@@ -47,6 +47,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// `None`: the in-process leaderboard; else Redis sorted sets.
     pub redis_url: Option<String>,
+    /// What every Redis key starts with.
+    pub redis_prefix: String,
     pub bank_dir: PathBuf,
     pub static_dir: PathBuf,
     /// Origins allowed to open the websocket besides the server's own.
@@ -98,6 +100,7 @@ impl Config {
             data_dir,
             database_url: None,
             redis_url: None,
+            redis_prefix: DEFAULT_PREFIX.to_owned(),
             bank_dir: root.join("question_bank"),
             static_dir: root.join("static"),
             allowed_origins: Vec::new(),
@@ -129,6 +132,10 @@ pub struct App {
     pub banned_words: WordList,
     /// The districts members pick from (data: organizers edit the list).
     pub districts: DistrictList,
+    /// Live competition standings for big screens and the console.
+    pub screens: Arc<crate::rooms::district::screen::ScreenFeeds>,
+    /// Screen connections left to this server (`ws::screen::MAX_WATCHERS`).
+    pub screen_permits: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Every live websocket and match task, so shutdown can wait for them:
@@ -198,7 +205,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .context("cannot open the database")?;
     let leaderboard: Arc<dyn Leaderboard> = match &config.redis_url {
         Some(url) => {
-            let redis = RedisLeaderboard::connect(url, DEFAULT_PREFIX)
+            let redis = RedisLeaderboard::connect(url, &config.redis_prefix)
                 .await
                 .context("cannot connect to Redis (REDIS_URL)")?;
             // While Redis is away, updates wait in memory; if too many pile
@@ -298,8 +305,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     if let Err(e) = districts.reload().await {
         tracing::warn!("districts unavailable, starting with the ten defaults: {e}");
     }
+    let screens = crate::rooms::district::screen::ScreenFeeds::new(
+        stores.clone(),
+        leaderboard.clone(),
+        queue.clone(),
+    );
     let app = Arc::new(App {
         districts,
+        screens,
+        screen_permits: Arc::new(tokio::sync::Semaphore::new(crate::ws::screen::MAX_WATCHERS)),
         config,
         bank,
         stores,

@@ -175,6 +175,79 @@ async fn suite(board: &dyn Leaderboard) {
     assert!(board.top(Board::Duel, all, 10).await.unwrap().is_empty());
 
     seasons_and_removals(board).await;
+    competition_credits(board).await;
+}
+
+/// The competition boards: credits add to one bucket only, a credit of 0
+/// puts a member on it, and ties go to whoever got there first.
+async fn competition_credits(board: &dyn Leaderboard) {
+    let (c7, c8) = (PeriodKey::Competition(7), PeriodKey::Competition(8));
+    let district = PeriodKey::CompetitionDistrict(7, 1);
+    let scores = async |b: Board, key: PeriodKey| {
+        board
+            .top(b, key, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| (s.rank, s.member_id, s.score, s.reached_at_ms))
+            .collect::<Vec<_>>()
+    };
+    board
+        .apply(&[
+            Update::Credit(
+                Board::CompetitionDistricts,
+                c7,
+                vec![ev(0, 2, MONDAY + 1), ev(1, 0, MONDAY + 1)],
+            ),
+            Update::Credit(Board::CompetitionDistricts, c7, vec![ev(1, 2, MONDAY + 5)]),
+            Update::Credit(Board::CompetitionDistricts, c7, vec![ev(2, 1, MONDAY + 6)]),
+            Update::Credit(Board::CompetitionDistricts, c7, vec![ev(0, 0, MONDAY + 9)]),
+        ])
+        .await
+        .unwrap();
+    // District 0 got to 2 first; its later 0 (a loss) keeps its time.
+    assert_eq!(
+        scores(Board::CompetitionDistricts, c7).await,
+        [
+            (1, 0, 2, MONDAY + 1),
+            (2, 1, 2, MONDAY + 5),
+            (3, 2, 1, MONDAY + 6)
+        ]
+    );
+    assert!(scores(Board::CompetitionDistricts, c8).await.is_empty());
+    assert!(
+        scores(Board::CompetitionDistricts, PeriodKey::AllTime)
+            .await
+            .is_empty()
+    );
+    board
+        .credit(
+            Board::CompetitionMembers,
+            district,
+            &[ev(42, 0, MONDAY), ev(43, 120, MONDAY + 1)],
+        )
+        .await
+        .unwrap();
+    board
+        .credit(Board::CompetitionMembers, district, &[ev(42, 150, MONDAY + 2)])
+        .await
+        .unwrap();
+    assert_eq!(
+        scores(Board::CompetitionMembers, district).await,
+        [(1, 42, 150, MONDAY + 2), (2, 43, 120, MONDAY + 1)]
+    );
+    let around = board
+        .around(Board::CompetitionMembers, district, 43, 0)
+        .await
+        .unwrap();
+    assert_eq!((around[0].rank, around[0].score), (2, 120));
+    assert_eq!(
+        board
+            .len(Board::CompetitionMembers, PeriodKey::CompetitionDistrict(7, 2))
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 /// Season buckets (the ladder boards) and taking members off a bucket.
@@ -812,6 +885,14 @@ impl Leaderboard for Counting {
         member_ids: &[i64],
     ) -> Result<(), LeaderboardError> {
         self.inner.remove(board, key, member_ids).await
+    }
+    async fn credit(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError> {
+        self.inner.credit(board, key, events).await
     }
     async fn replace(
         &self,

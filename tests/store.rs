@@ -176,7 +176,7 @@ async fn match_suite(stores: &Stores, a: i64, b: i64) {
         duel_answer(100, b, "duel-001", false, 4000, t + 11),
         WriteOp::MatchFinished(end.clone()),
     ];
-    assert_eq!(stores.answers.write_batch(&batch).await.unwrap().len(), 2);
+    assert_eq!(stores.answers.write_batch(&batch).await.unwrap().answers.len(), 2);
     let stored = stores.matches.stored_match(100).await.unwrap().unwrap();
     assert_eq!(
         (
@@ -476,11 +476,11 @@ async fn suite(stores: Stores) {
             completed: false,
         }),
     ];
-    let inserted = stores.answers.write_batch(&batch).await.unwrap();
+    let inserted = stores.answers.write_batch(&batch).await.unwrap().answers;
     assert_eq!(inserted.len(), 3);
 
     // A retried batch changes nothing: the unique key makes it idempotent.
-    assert!(stores.answers.write_batch(&batch).await.unwrap().is_empty());
+    assert!(stores.answers.write_batch(&batch).await.unwrap().answers.is_empty());
     assert_eq!(stores.answers.count_answers().await.unwrap(), 3);
     let stored = stores.answers.session_answers(1).await.unwrap();
     assert_eq!(stored.len(), 3);
@@ -517,7 +517,7 @@ async fn suite(stores: Stores) {
             ..answer(2, a.id, "party-004", false, 0, later + 1)
         }),
     ];
-    assert_eq!(stores.answers.write_batch(&batch).await.unwrap().len(), 2);
+    assert_eq!(stores.answers.write_batch(&batch).await.unwrap().answers.len(), 2);
     let notebook = stores.practice.notebook(a.id).await.unwrap();
     assert_eq!(notebook.len(), 2);
     assert_eq!(notebook[0].question_id, "party-004", "the due one first");
@@ -608,7 +608,7 @@ async fn suite(stores: Stores) {
             T0 + 100 + i,
         )));
     }
-    assert_eq!(stores.answers.write_batch(&big).await.unwrap().len(), 1_200);
+    assert_eq!(stores.answers.write_batch(&big).await.unwrap().answers.len(), 1_200);
     assert_eq!(stores.answers.count_answers().await.unwrap(), 5 + 1 + 1_200);
     stores.answers.ping().await.unwrap();
 

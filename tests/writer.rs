@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use dati::store::leaderboard::{Board, Leaderboard, MemoryLeaderboard, PeriodKey};
 use dati::store::writer::{self, SPILL_FILE};
 use dati::store::{
+    Written,
     AnswerLog, AnswerRecord, MemberPoints, StoreError, StoreResult, StoredAnswer, WriteOp,
 };
 
@@ -25,7 +26,7 @@ struct FlakyLog {
 
 #[async_trait]
 impl AnswerLog for FlakyLog {
-    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Vec<AnswerRecord>> {
+    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Written> {
         self.attempts.fetch_add(1, Ordering::SeqCst);
         if self.always_fail || self.failures.load(Ordering::SeqCst) > 0 {
             self.failures.fetch_sub(1, Ordering::SeqCst);
@@ -43,7 +44,10 @@ impl AnswerLog for FlakyLog {
                 new.push(a.clone());
             }
         }
-        Ok(new)
+        Ok(Written {
+            answers: new,
+            battle_sides: Vec::new(),
+        })
     }
     async fn session_answers(&self, _: i64) -> StoreResult<Vec<StoredAnswer>> {
         Ok(Vec::new())

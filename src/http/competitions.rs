@@ -2,7 +2,6 @@
 //! published ones with their countdown, running ones, and those finished in
 //! the last week. Drafts are the organizers' business.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -11,9 +10,8 @@ use serde_json::{Value, json};
 
 use super::api::CurrentMember;
 use super::error::ApiError;
-use crate::domain::district::{
-    Contribution, DistrictTally, Status, rank_contributors, rank_districts,
-};
+use crate::domain::district::Status;
+use crate::rooms::district::standings::{self, Standings, StandingsError};
 use crate::rooms::wall_ms;
 use crate::server::App;
 
@@ -57,124 +55,53 @@ pub async fn list(
     ))
 }
 
-/// Contributors listed per district in the standings.
-const TOP_CONTRIBUTORS: usize = 5;
+/// Reads a competition's standings with the server's cached registered
+/// counts.
+async fn read_standings(app: &App, id: i64) -> Result<Standings, ApiError> {
+    let registered = app.screens.registered().get(&app.stores).await?;
+    standings::read(
+        &app.stores,
+        app.leaderboard.as_ref(),
+        &registered,
+        id,
+        wall_ms(),
+    )
+    .await
+    .map_err(standings_error)
+}
 
-/// A competition's standings, read from SQL and ranked by the domain's
-/// rules: every taking-part district (also those yet to battle) with its
-/// record and top contributors.
+fn standings_error(e: StandingsError) -> ApiError {
+    match e {
+        StandingsError::NotFound(id) => {
+            ApiError::not_found(format!("没有编号为 {id} 的比赛"))
+        }
+        StandingsError::Store(e) => e.into(),
+        StandingsError::Leaderboard(e) => {
+            tracing::warn!("leaderboard error behind the standings: {e}");
+            ApiError::unavailable()
+        }
+    }
+}
+
+/// A competition's standings (`districts`, ranked, with their top
+/// contributors) and every member who battled in it (`members`), for the
+/// organizers' exports.
 pub async fn standings_of(app: &App, competition_id: i64) -> Result<Value, ApiError> {
-    let stored = app
-        .stores
-        .competitions
-        .competition(competition_id)
-        .await?
-        .filter(|s| s.competition.status(wall_ms()) != Status::Draft)
-        .ok_or_else(|| ApiError::not_found(format!("没有编号为 {competition_id} 的比赛")))?;
-    let rules = &stored.competition.rules;
-    let battles = app.stores.battles.district_battles(competition_id).await?;
-    let registered: HashMap<String, i64> = app
-        .stores
-        .stats
-        .district_rows()
-        .await?
-        .into_iter()
-        .map(|r| (r.district, r.members))
-        .collect();
-    let tallies: Vec<DistrictTally> = rules
-        .districts
-        .iter()
-        .map(|d| {
-            let b = battles
-                .iter()
-                .find(|b| &b.district == d)
-                .cloned()
-                .unwrap_or_default();
-            DistrictTally {
-                district: d.clone(),
-                battles: b.battles as u32,
-                wins: b.wins as u32,
-                draws: b.draws as u32,
-                losses: b.losses as u32,
-                points: b.competition_points as u32,
-                participants: b.participants as u32,
-                registered: registered.get(d).copied().unwrap_or(0) as u32,
-                answers: b.answers as u64,
-                correct: b.correct as u64,
-                points_scored: b.points_scored as u64,
-            }
-        })
-        .collect();
+    let standings = read_standings(app, competition_id).await?;
     let members = app.stores.battles.member_battles(competition_id).await?;
-    let ids: Vec<i64> = members.iter().map(|m| m.member_id).collect();
-    let names: HashMap<i64, String> = app
-        .stores
-        .members
-        .members(&ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m.nickname))
-        .collect();
-    let districts: Vec<Value> = rank_districts(&tallies)
-        .into_iter()
-        .map(|r| {
-            let t = &r.tally;
-            let mine: Vec<Contribution> = members
-                .iter()
-                .filter(|m| m.district == t.district)
-                .map(|m| Contribution {
-                    member_id: m.member_id,
-                    points: m.points.max(0) as u64,
-                    battles: m.battles as u32,
-                    reached_at_ms: m.last_at_ms,
-                })
-                .collect();
-            let top: Vec<Value> = rank_contributors(&mine)
-                .into_iter()
-                .take(TOP_CONTRIBUTORS)
-                .map(|c| {
-                    json!({
-                        "place": c.place,
-                        "member_id": c.contribution.member_id,
-                        "nickname": names.get(&c.contribution.member_id).map_or("已注销", String::as_str),
-                        "points": c.contribution.points,
-                        "battles": c.contribution.battles,
-                    })
-                })
-                .collect();
+    let mut body = json!(standings);
+    body["members"] = members
+        .iter()
+        .map(|m| {
             json!({
-                "place": r.place,
-                "district": t.district,
-                "points": t.points,
-                "battles": t.battles,
-                "wins": t.wins,
-                "draws": t.draws,
-                "losses": t.losses,
-                "participants": t.participants,
-                "registered": t.registered,
-                "participation_rate": t.participation_rate(),
-                "accuracy": t.accuracy(),
-                "points_scored": t.points_scored,
-                "top_contributors": top,
+                "member_id": m.member_id,
+                "district": m.district,
+                "points": m.points,
+                "battles": m.battles,
             })
         })
         .collect();
-    Ok(json!({
-        "competition": {
-            "id": stored.id,
-            "title": rules.title,
-            "status": stored.competition.status(wall_ms()).as_str(),
-            "starts_at_ms": rules.starts_at_ms,
-            "ends_at_ms": stored.competition.effective_end_ms(),
-        },
-        "districts": districts,
-        "members": members.iter().map(|m| json!({
-            "member_id": m.member_id,
-            "district": m.district,
-            "points": m.points,
-            "battles": m.battles,
-        })).collect::<Vec<_>>(),
-    }))
+    Ok(body)
 }
 
 /// `GET /api/competitions/{id}/standings`: the standings, and the member's
@@ -184,25 +111,23 @@ pub async fn standings(
     CurrentMember(member): CurrentMember,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut body = standings_of(&app, id).await?;
-    let district = body["districts"]
-        .as_array()
-        .and_then(|ds| {
-            ds.iter()
-                .find(|d| d["district"] == member.district.as_str())
-        })
+    let standings = read_standings(&app, id).await?;
+    let mine = standings::my_contribution(
+        &app.stores,
+        app.leaderboard.as_ref(),
+        &standings,
+        member.id,
+        &member.district,
+    )
+    .await
+    .map_err(standings_error)?;
+    let my_district = standings
+        .districts
+        .iter()
+        .find(|d| d.district == member.district)
         .cloned();
-    let contribution = body["members"]
-        .as_array()
-        .and_then(|ms| ms.iter().find(|m| m["member_id"] == member.id))
-        .cloned();
-    if let Some(fields) = body.as_object_mut() {
-        fields.remove("members");
-        fields.insert("my_district".into(), district.unwrap_or(Value::Null));
-        fields.insert(
-            "my_contribution".into(),
-            contribution.unwrap_or_else(|| json!({"member_id": member.id, "district": member.district, "points": 0, "battles": 0})),
-        );
-    }
+    let mut body = json!(standings);
+    body["my_district"] = json!(my_district);
+    body["my_contribution"] = json!(mine);
     Ok(Json(body))
 }

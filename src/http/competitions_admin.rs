@@ -31,6 +31,10 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/competitions/{id}/publish", post(publish))
         .route("/competitions/{id}/close", post(close))
         .route("/competitions/{id}/clone", post(clone))
+        .route(
+            "/competitions/{id}/export",
+            get(super::competition_exports::export),
+        )
 }
 
 /// How many active bank questions a set offers.

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod app_signin;
 pub mod bank_admin;
+mod competition_exports;
 pub mod competitions;
 pub mod competitions_admin;
 pub mod districts;
@@ -22,7 +23,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::ServeDir;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -62,6 +63,11 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/ws", get(ws::upgrade))
+        .route("/ws/screen/{id}", get(ws::screen::upgrade))
+        .route_service(
+            "/screen/{id}",
+            ServeFile::new(app.config.static_dir.join("screen/index.html")),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))

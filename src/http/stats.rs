@@ -84,11 +84,12 @@ fn query<T: serde::de::DeserializeOwned>(
 }
 
 /// A table as the console shows it: column keys with their headings, and
-/// rows as JSON objects with those keys.
-struct Table {
-    name: &'static str,
-    columns: &'static [(&'static str, &'static str)],
-    rows: Vec<Value>,
+/// rows as JSON objects with those keys. (The competition exports,
+/// `competition_exports.rs`, write their files with it too.)
+pub(crate) struct Table {
+    pub(crate) name: &'static str,
+    pub(crate) columns: &'static [(&'static str, &'static str)],
+    pub(crate) rows: Vec<Value>,
 }
 
 impl Table {
@@ -133,7 +134,7 @@ impl Table {
     }
 
     /// RFC 4180, with a byte-order mark so that Excel reads the Chinese.
-    fn csv(&self) -> String {
+    pub(crate) fn csv(&self) -> String {
         let escape = |s: &str| {
             if s.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", s.replace('"', "\"\""))
@@ -157,7 +158,7 @@ impl Table {
         out
     }
 
-    fn xlsx(&self) -> Result<Vec<u8>, ApiError> {
+    pub(crate) fn xlsx(&self) -> Result<Vec<u8>, ApiError> {
         let failed = |e: rust_xlsxwriter::XlsxError| {
             tracing::error!("xlsx export failed: {e}");
             ApiError::new(
@@ -862,7 +863,7 @@ async fn bank(
 }
 
 /// `YYYY-MM-DD HH:MM` in Beijing time, for people reading an export.
-fn format_beijing_time(at_ms: i64) -> String {
+pub(crate) fn format_beijing_time(at_ms: i64) -> String {
     let minutes = (at_ms + 8 * 60 * 60 * 1000).div_euclid(60_000);
     let day = minutes.div_euclid(24 * 60);
     let minute_of_day = minutes.rem_euclid(24 * 60);

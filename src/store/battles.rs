@@ -24,6 +24,8 @@ pub struct DistrictBattles {
     pub correct: i64,
     /// Points its players scored.
     pub points_scored: i64,
+    /// When its last battle ended.
+    pub last_at_ms: i64,
 }
 
 /// One member's battles for their district in a competition.
@@ -51,13 +53,47 @@ pub trait BattleStore: Send + Sync {
     ) -> StoreResult<i64>;
     async fn district_battles(&self, competition_id: i64) -> StoreResult<Vec<DistrictBattles>>;
     async fn member_battles(&self, competition_id: i64) -> StoreResult<Vec<MemberBattles>>;
+    /// [`BattleStore::member_battles`] of these members only.
+    async fn member_battles_among(
+        &self,
+        competition_id: i64,
+        member_ids: &[i64],
+    ) -> StoreResult<Vec<MemberBattles>>;
 }
+
+/// Members per `IN (…)` list, well under either database's bind limit.
+const MEMBERS_PER_QUERY: usize = 500;
 
 /// Players of a competition's battles, each with their side's district.
 const PLAYERS: &str = "FROM match_players p \
      JOIN battle_sides s ON s.match_id = p.match_id AND s.team = p.team \
      JOIN matches m ON m.id = p.match_id \
      WHERE s.competition_id = $1 AND p.member_id IS NOT NULL AND p.result IS NOT NULL";
+
+/// Each member's battles per district they played for, `GROUP BY` to come.
+const MEMBER_BATTLES: &str = "SELECT p.member_id AS member_id, s.district AS district, CAST(COUNT(*) AS BIGINT) AS battles, \
+     CAST(SUM(CASE WHEN p.counted = 1 THEN p.points ELSE 0 END) AS BIGINT) AS points, \
+     CAST(SUM(p.correct) AS BIGINT) AS correct, CAST(MAX(s.finished_at) AS BIGINT) AS last_at \
+     FROM match_players p \
+     JOIN battle_sides s ON s.match_id = p.match_id AND s.team = p.team \
+     JOIN matches m ON m.id = p.match_id \
+     WHERE s.competition_id = $1 AND p.member_id IS NOT NULL AND p.result IS NOT NULL";
+
+fn member_battles_from_row<R: Row>(r: &R) -> StoreResult<MemberBattles>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(MemberBattles {
+        member_id: r.try_get("member_id")?,
+        district: r.try_get("district")?,
+        battles: r.try_get("battles")?,
+        points: r.try_get("points")?,
+        correct: r.try_get("correct")?,
+        last_at_ms: r.try_get("last_at")?,
+    })
+}
 
 macro_rules! impl_battle_store {
     ($store:ty) => {
@@ -81,7 +117,8 @@ macro_rules! impl_battle_store {
                      CAST(SUM(CASE WHEN result = 'win' THEN 1 ELSE 0 END) AS BIGINT) AS wins, \
                      CAST(SUM(CASE WHEN result = 'draw' THEN 1 ELSE 0 END) AS BIGINT) AS draws, \
                      CAST(SUM(CASE WHEN result = 'loss' THEN 1 ELSE 0 END) AS BIGINT) AS losses, \
-                     CAST(SUM(competition_points) AS BIGINT) AS competition_points \
+                     CAST(SUM(competition_points) AS BIGINT) AS competition_points, \
+                     CAST(MAX(finished_at) AS BIGINT) AS last_at \
                      FROM battle_sides WHERE competition_id = $1 GROUP BY district ORDER BY district",
                 )
                 .bind(competition_id)
@@ -104,6 +141,7 @@ macro_rules! impl_battle_store {
                         draws: r.try_get("draws")?,
                         losses: r.try_get("losses")?,
                         competition_points: r.try_get("competition_points")?,
+                        last_at_ms: r.try_get("last_at")?,
                         district: district.clone(),
                         ..DistrictBattles::default()
                     };
@@ -121,27 +159,31 @@ macro_rules! impl_battle_store {
             }
 
             async fn member_battles(&self, competition_id: i64) -> StoreResult<Vec<MemberBattles>> {
-                let rows = sqlx::query(&format!(
-                    "SELECT p.member_id AS member_id, s.district AS district, CAST(COUNT(*) AS BIGINT) AS battles, \
-                     CAST(SUM(CASE WHEN p.counted = 1 THEN p.points ELSE 0 END) AS BIGINT) AS points, \
-                     CAST(SUM(p.correct) AS BIGINT) AS correct, CAST(MAX(s.finished_at) AS BIGINT) AS last_at \
-                     {PLAYERS} GROUP BY p.member_id, s.district"
-                ))
-                .bind(competition_id)
-                .fetch_all(self.pool())
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(MemberBattles {
-                            member_id: r.try_get("member_id")?,
-                            district: r.try_get("district")?,
-                            battles: r.try_get("battles")?,
-                            points: r.try_get("points")?,
-                            correct: r.try_get("correct")?,
-                            last_at_ms: r.try_get("last_at")?,
-                        })
-                    })
-                    .collect()
+                let rows = sqlx::query(&format!("{MEMBER_BATTLES} GROUP BY p.member_id, s.district"))
+                    .bind(competition_id)
+                    .fetch_all(self.pool())
+                    .await?;
+                rows.iter().map(member_battles_from_row).collect()
+            }
+
+            async fn member_battles_among(&self, competition_id: i64, member_ids: &[i64]) -> StoreResult<Vec<MemberBattles>> {
+                let mut out = Vec::new();
+                for chunk in member_ids.chunks(MEMBERS_PER_QUERY) {
+                    // The competition is `$1`; the members follow.
+                    let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+                    let sql = format!(
+                        "{MEMBER_BATTLES} AND p.member_id IN ({}) GROUP BY p.member_id, s.district",
+                        list.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(competition_id);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for r in query.fetch_all(self.pool()).await? {
+                        out.push(member_battles_from_row(&r)?);
+                    }
+                }
+                Ok(out)
             }
         }
     };

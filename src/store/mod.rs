@@ -181,6 +181,11 @@ pub struct BattleSideRecord {
     pub average: f64,
     /// 2, 1 or 0 (0 also when none of the side's members counted).
     pub competition_points: i64,
+    /// The district's place in the competition's list of districts (fixed
+    /// once it is published): its entry on the competition's boards. Absent
+    /// from ends spilled by older servers; the boards' rebuild covers those.
+    #[serde(default)]
+    pub district_index: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -433,12 +438,21 @@ pub trait MemberStore: Send + Sync {
     async fn use_app_token(&self, jti: &str, expires_at_ms: i64, now_ms: i64) -> StoreResult<bool>;
 }
 
+/// What a batch wrote that was not there before: what the leaderboards
+/// are fed from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    pub answers: Vec<AnswerRecord>,
+    /// District battle sides recorded, as (match id, team).
+    pub battle_sides: Vec<(i64, i64)>,
+}
+
 #[async_trait]
 pub trait AnswerLog: Send + Sync {
-    /// Applies a batch in one transaction and returns the answers that were
-    /// new (a retried batch returns none twice). Side effects of an answer
+    /// Applies a batch in one transaction and returns what was new in it
+    /// (a retried batch returns nothing twice). Side effects of an answer
     /// (notebook, ratings) apply only when it is new.
-    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Vec<AnswerRecord>>;
+    async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Written>;
     async fn session_answers(&self, session_id: i64) -> StoreResult<Vec<StoredAnswer>>;
     async fn count_answers(&self) -> StoreResult<i64>;
     /// Points per member from answers at or after `since_ms` in `modes`.

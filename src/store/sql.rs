@@ -29,7 +29,7 @@ use super::stats::StatsStore;
 use super::totals::{Totals, write_totals};
 use super::{
     AnswerLog, AnswerRecord, DuelRating, HistoryStats, MatchEnd, MatchPlayerResult, MatchQuestion,
-    MatchSeat, MatchStart, MatchStore, Member, MemberPoints, MemberStats, MemberStore,
+    MatchSeat, MatchStart, MatchStore, Member, MemberPoints, MemberStats, MemberStore, Written,
     NotebookItem, PracticeStore, QuestionStat, StoreResult, StoredAnswer, StoredMatch,
     StoredMatchPlayer, Stores, WriteOp,
 };
@@ -304,7 +304,7 @@ macro_rules! impl_sql_store {
 
         #[async_trait]
         impl AnswerLog for $store {
-            async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Vec<AnswerRecord>> {
+            async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Written> {
                 let mut tx = self.pool.begin().await?;
                 for op in ops {
                     if let WriteOp::SessionStarted(s) = op {
@@ -588,6 +588,7 @@ macro_rules! impl_sql_store {
                     .filter_map(|m| m.battle.as_ref().map(|b| (*m, b)))
                     .flat_map(|(m, b)| b.sides.iter().map(move |s| (m, b, s)))
                     .collect();
+                let mut new_sides = Vec::new();
                 for chunk in sides.chunks(ROWS_PER_INSERT) {
                     let mut q = QueryBuilder::<$db>::new(
                         "INSERT INTO battle_sides (match_id, team, competition_id, district, members, average, result, \
@@ -610,8 +611,10 @@ macro_rules! impl_sql_store {
                             .push_bind(m.finished_at_ms);
                     });
                     // A replayed end changes nothing.
-                    q.push(" ON CONFLICT (match_id, team) DO NOTHING");
-                    q.build().execute(&mut *tx).await?;
+                    q.push(" ON CONFLICT (match_id, team) DO NOTHING RETURNING match_id, team");
+                    for row in q.build().fetch_all(&mut *tx).await? {
+                        new_sides.push((row.try_get("match_id")?, row.try_get("team")?));
+                    }
                 }
                 let duel = fold_duel_results(newly);
                 for chunk in duel.chunks(ROWS_PER_INSERT) {
@@ -643,7 +646,7 @@ macro_rules! impl_sql_store {
                     q.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                Ok(inserted)
+                Ok(Written { answers: inserted, battle_sides: new_sides })
             }
 
             async fn session_answers(&self, session_id: i64) -> StoreResult<Vec<StoredAnswer>> {

@@ -5,7 +5,10 @@
 //! each batch in one transaction and retries with backoff while the database
 //! is away. Batches are idempotent (see `AnswerLog::write_batch`), so a retry
 //! after an ambiguous failure cannot double-count. Once a batch commits, its
-//! new answers feed the points boards and its match ends the rating board.
+//! new answers feed the points boards, its match ends the rating and ladder
+//! boards, and its new district battle sides the competition boards; then
+//! the queue's [`WriteQueue::battles_recorded`] count moves, so the live
+//! standings know to look again.
 //!
 //! On shutdown the writer drains the queue and flushes it. If the database is
 //! still away after [`FLUSH_PATIENCE`], what is left is spilled to a file in
@@ -17,12 +20,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::leaderboard::{Board, Leaderboard, PeriodKey, ScoreEvent, Update, ladder_points};
-use super::{AnswerLog, AnswerRecord, WriteOp};
+use super::{AnswerLog, WriteOp, Written};
 use crate::domain::ladder::Tier;
 
 pub const MAX_BATCH: usize = 500;
@@ -39,6 +42,7 @@ pub struct WriteQueue {
     tx: mpsc::Sender<WriteOp>,
     depth: Arc<AtomicI64>,
     capacity: usize,
+    battles: watch::Receiver<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +95,13 @@ impl WriteQueue {
     pub fn depth(&self) -> i64 {
         self.depth.load(Ordering::Relaxed)
     }
+
+    /// A count of the batches that recorded district battles, moved once
+    /// each such batch is committed and handed to the leaderboard: a
+    /// change means the competitions' standings may have changed.
+    pub fn battles_recorded(&self) -> watch::Receiver<u64> {
+        self.battles.clone()
+    }
 }
 
 /// The writer task; [`WriterHandle::flush_and_stop`] ends it.
@@ -116,6 +127,7 @@ pub struct Writer {
     /// leaderboard (see `Leaderboard::feed_gate`).
     feed_gate: Option<Arc<tokio::sync::Mutex<()>>>,
     spill_path: PathBuf,
+    battles: watch::Sender<u64>,
 }
 
 /// Starts the writer. Replays a spill file left by an earlier shutdown first.
@@ -127,11 +139,13 @@ pub async fn spawn(
 ) -> (WriteQueue, WriterHandle) {
     let (tx, rx) = mpsc::channel(capacity);
     let depth = Arc::new(AtomicI64::new(0));
+    let (battles, battles_recorded) = watch::channel(0);
     let writer = Writer {
         log,
         feed_gate: leaderboard.feed_gate(),
         leaderboard,
         spill_path: data_dir.join(SPILL_FILE),
+        battles,
     };
     writer.replay_spill().await;
     let stop = CancellationToken::new();
@@ -141,6 +155,7 @@ pub async fn spawn(
             tx,
             depth,
             capacity,
+            battles: battles_recorded,
         },
         WriterHandle { stop, task },
     )
@@ -161,6 +176,61 @@ async fn linger(rx: &mut mpsc::Receiver<WriteOp>, batch: &mut Vec<WriteOp>) -> u
         }
     }
     batch.len() - before
+}
+
+/// The competition boards' credits for the battle sides the batch recorded
+/// for the first time (so a replayed end credits nothing): the side's
+/// competition points to its district, and each of its members' points to
+/// them on their district's board (0 for a battle that did not count for
+/// them, which still puts them on it).
+fn battle_credits(written: &Written, batch: &[WriteOp]) -> Vec<Update> {
+    let mut updates = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for op in batch {
+        let WriteOp::MatchFinished(m) = op else {
+            continue;
+        };
+        let Some(battle) = &m.battle else {
+            continue;
+        };
+        for side in &battle.sides {
+            if !written.battle_sides.contains(&(m.match_id, side.team))
+                || !seen.insert((m.match_id, side.team))
+            {
+                continue;
+            }
+            let Some(index) = side.district_index else {
+                continue;
+            };
+            updates.push(Update::Credit(
+                Board::CompetitionDistricts,
+                PeriodKey::Competition(battle.competition_id),
+                vec![ScoreEvent {
+                    member_id: index,
+                    points: side.competition_points,
+                    at_ms: m.finished_at_ms,
+                }],
+            ));
+            let members: Vec<ScoreEvent> = m
+                .players
+                .iter()
+                .filter(|p| p.team == Some(side.team))
+                .filter_map(|p| {
+                    Some(ScoreEvent {
+                        member_id: p.member_id?,
+                        points: if p.counted { p.points.max(0) } else { 0 },
+                        at_ms: m.finished_at_ms,
+                    })
+                })
+                .collect();
+            updates.push(Update::Credit(
+                Board::CompetitionMembers,
+                PeriodKey::CompetitionDistrict(battle.competition_id, index),
+                members,
+            ));
+        }
+    }
+    updates
 }
 
 impl Writer {
@@ -213,10 +283,10 @@ impl Writer {
                 None => None,
             };
             match self.log.write_batch(batch).await {
-                Ok(inserted) => {
+                Ok(written) => {
                     metrics::counter!("dati_answers_recorded_total")
-                        .increment(inserted.len() as u64);
-                    self.feed_leaderboards(&inserted, batch).await;
+                        .increment(written.answers.len() as u64);
+                    self.feed_leaderboards(&written, batch).await;
                     drop(gate);
                     batch.clear();
                     return;
@@ -245,9 +315,11 @@ impl Writer {
 
     /// Points boards from the batch's new answers; the duel rating board
     /// and the ladder season boards from its match ends (absolute scores
-    /// and removals, so a repeat changes nothing). One hand-over per batch,
-    /// so a backend can apply it in one round trip.
-    async fn feed_leaderboards(&self, inserted: &[AnswerRecord], batch: &[WriteOp]) {
+    /// and removals, so a repeat changes nothing); the competition boards
+    /// from its new battle sides. One hand-over per batch, so a backend can
+    /// apply it in one round trip.
+    async fn feed_leaderboards(&self, written: &Written, batch: &[WriteOp]) {
+        let inserted = &written.answers;
         let mut updates = Vec::new();
         for board in Board::ALL {
             if board.modes().is_empty() {
@@ -336,6 +408,7 @@ impl Writer {
                 }
             }
         }
+        updates.extend(battle_credits(written, batch));
         // The boards are derived data: a failure here loses nothing (the
         // Redis board keeps what it could not apply, and every start
         // rebuilds the boards from SQL).
@@ -343,6 +416,9 @@ impl Writer {
             && let Err(e) = self.leaderboard.apply(&updates).await
         {
             tracing::warn!("leaderboard update failed: {e}");
+        }
+        if !written.battle_sides.is_empty() {
+            self.battles.send_modify(|n| *n += 1);
         }
     }
 

@@ -2,6 +2,7 @@
 //! the per-connection loop. No game rules live here.
 
 pub mod protocol;
+pub mod screen;
 mod socket;
 
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use dati::bank::Bank;
 use dati::server::Config;
 use dati::ws::protocol::{ClientMsg, MatchBody, MatchEvent, MatchOverView, MatchStartedView};
 
-use super::{PgDatabase, TestServer, WsClient, right_choice, wrong_choice};
+use super::{PgDatabase, RedisTestBoard, TestServer, WsClient, right_choice, wrong_choice};
 
 /// Short timers so that a five-question duel takes about a second.
 pub fn quick(c: &mut Config) {
@@ -24,27 +24,53 @@ pub enum Backend {
     Postgres,
 }
 
-/// A server on one backend; its PostgreSQL database (if any) goes with it.
+/// A server on one backend; its PostgreSQL database and Redis keys (if
+/// any) go with it.
 pub struct Env {
     pub server: TestServer,
     _pg: Option<PgDatabase>,
+    _redis: Option<RedisTestBoard>,
 }
 
 /// A server on `backend`, or `None` (after saying so) when PostgreSQL is
-/// not configured.
+/// not configured. The production backend is PostgreSQL with the boards in
+/// Redis: with `REDIS_URL` set, its boards are there, under a key prefix of
+/// the test's own.
 pub async fn server(backend: Backend, test: &str, adjust: impl FnOnce(&mut Config)) -> Option<Env> {
-    let pg = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some(PgDatabase::create(test).await?),
+    let (pg, redis) = match backend {
+        Backend::Sqlite => (None, None),
+        Backend::Postgres => {
+            let pg = PgDatabase::create(test).await?;
+            let redis = match std::env::var("REDIS_URL") {
+                Ok(u) if u.starts_with("redis") => RedisTestBoard::connect(test).await,
+                _ if super::backends_required() => {
+                    panic!("DATI_REQUIRE_BACKENDS=1 but REDIS_URL is not a redis:// URL")
+                }
+                _ => {
+                    eprintln!("{test}: REDIS_URL is unset; the boards are in-process");
+                    None
+                }
+            };
+            (Some(pg), redis)
+        }
     };
     let url = pg.as_ref().map(|db| db.url.clone());
+    let redis_at = redis.as_ref().map(|r| (r.url.clone(), r.prefix.clone()));
     let server = TestServer::start_with(|c| {
         quick(c);
         c.database_url = url;
+        if let Some((url, prefix)) = redis_at {
+            c.redis_url = Some(url);
+            c.redis_prefix = prefix;
+        }
         adjust(c);
     })
     .await;
-    Some(Env { server, _pg: pg })
+    Some(Env {
+        server,
+        _pg: pg,
+        _redis: redis,
+    })
 }
 
 /// How a test player answers.

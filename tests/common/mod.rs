@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports, unused_macros)]
 
+pub mod battles;
 pub mod matches;
 
 pub use crate::on_both_backends;

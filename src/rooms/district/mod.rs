@@ -4,6 +4,9 @@
 //! ([`crate::rooms::duel::room`]), which decide them by the teams' averages
 //! ([`crate::domain::district::battle_result`]).
 
+pub mod screen;
+pub mod standings;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -380,6 +383,14 @@ pub fn setup(duels: &Duels, battle: FormedBattle) -> Option<RoomSetup> {
         relaxed: false,
         battle: Some(BattleSetup {
             competition_id: battle.competition_id,
+            district_indexes: battle.districts.clone().map(|d| {
+                battle
+                    .rules
+                    .districts
+                    .iter()
+                    .position(|x| *x == d)
+                    .map(|i| i as i64)
+            }),
             districts: battle.districts,
         }),
     })

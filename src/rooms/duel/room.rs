@@ -134,6 +134,8 @@ pub struct RoomSetup {
 pub struct BattleSetup {
     pub competition_id: i64,
     pub districts: [String; 2],
+    /// Each side's place in the competition's list of districts.
+    pub district_indexes: [Option<i64>; 2],
 }
 
 struct Room {
@@ -692,6 +694,10 @@ impl Room {
                         members: i64::from(t.members),
                         average: t.average,
                         competition_points: i64::from(t.competition_points),
+                        district_index: self
+                            .battle
+                            .as_ref()
+                            .and_then(|s| s.district_indexes.get(usize::from(t.team)).copied().flatten()),
                     })
                     .collect(),
             }),

@@ -384,6 +384,16 @@ impl Leaderboard for BufferedLeaderboard {
             .await
     }
 
+    async fn credit(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError> {
+        self.apply(&[Update::Credit(board, key, events.to_vec())])
+            .await
+    }
+
     async fn replace(
         &self,
         board: Board,
@@ -508,6 +518,7 @@ mod tests {
                     Update::Add(b, e) => self.board().add(*b, e).await?,
                     Update::Set(b, k, e) => self.board().set(*b, *k, e).await?,
                     Update::Remove(b, k, ids) => self.board().remove(*b, *k, ids).await?,
+                    Update::Credit(b, k, e) => self.board().credit(*b, *k, e).await?,
                 }
             }
             if self.fail_after_apply.swap(false, Ordering::SeqCst) {
@@ -534,6 +545,15 @@ mod tests {
             member_ids: &[i64],
         ) -> Result<(), LeaderboardError> {
             self.apply(&[Update::Remove(board, key, member_ids.to_vec())])
+                .await
+        }
+        async fn credit(
+            &self,
+            board: Board,
+            key: PeriodKey,
+            events: &[ScoreEvent],
+        ) -> Result<(), LeaderboardError> {
+            self.apply(&[Update::Credit(board, key, events.to_vec())])
                 .await
         }
         async fn replace(

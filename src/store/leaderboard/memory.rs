@@ -123,6 +123,20 @@ impl Leaderboard for MemoryLeaderboard {
         Ok(())
     }
 
+    async fn credit(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError> {
+        let mut buckets = self.buckets.lock().expect("leaderboard lock poisoned");
+        let bucket = buckets.entry((board, key)).or_default();
+        for e in events {
+            bucket.add(e.member_id, e.points, e.at_ms);
+        }
+        Ok(())
+    }
+
     async fn remove(
         &self,
         board: Board,

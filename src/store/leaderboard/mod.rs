@@ -18,6 +18,14 @@
 //!   change of tier sets them on the new tier's board and removes them
 //!   ([`Update::Remove`]) from the others. Season buckets never expire:
 //!   past seasons are kept and stay readable.
+//! - the district competition boards (区域PK赛, [`Board::COMPETITION`]) have
+//!   buckets per competition, kept for good: [`Board::CompetitionDistricts`]
+//!   holds each taking-part district's competition points in
+//!   [`PeriodKey::Competition`], an entry per district by its place in the
+//!   competition's list of districts (fixed once published);
+//!   [`Board::CompetitionMembers`] holds members' points from counted
+//!   battles, one bucket per district ([`PeriodKey::CompetitionDistrict`]).
+//!   Both grow by [`Update::Credit`] as battles end.
 //!
 //! Two backends pass one conformance suite (`tests/leaderboard.rs`):
 //! [`MemoryLeaderboard`] (in-process, rebuilt from SQL at every start) and
@@ -65,6 +73,13 @@ pub enum Board {
     /// The members currently in one ladder tier of a season, scored as on
     /// [`Board::Ladder`]. Season buckets only.
     LadderTier(Tier),
+    /// A district competition's districts by competition points (2 a win,
+    /// 1 a draw), each entry a district's index in the competition's list.
+    /// [`PeriodKey::Competition`] buckets only.
+    CompetitionDistricts,
+    /// A district's members by their points in the competition's counted
+    /// battles. [`PeriodKey::CompetitionDistrict`] buckets only.
+    CompetitionMembers,
 }
 
 impl Board {
@@ -85,7 +100,12 @@ impl Board {
         Board::LadderTier(Tier::King),
     ];
 
-    /// From [`Board::as_str`], any board.
+    /// The district competition boards, whose buckets are competitions.
+    pub const COMPETITION: [Board; 2] = [Board::CompetitionDistricts, Board::CompetitionMembers];
+
+    /// From [`Board::as_str`], any board members read through
+    /// `/api/leaderboard` (not the competition boards, which are read
+    /// through the standings).
     pub fn parse(s: &str) -> Option<Board> {
         Board::ALL
             .into_iter()
@@ -106,6 +126,8 @@ impl Board {
             Board::LadderTier(Tier::Platinum) => "ladder_platinum",
             Board::LadderTier(Tier::Diamond) => "ladder_diamond",
             Board::LadderTier(Tier::King) => "ladder_king",
+            Board::CompetitionDistricts => "competition_districts",
+            Board::CompetitionMembers => "competition_members",
         }
     }
 
@@ -116,7 +138,11 @@ impl Board {
             Board::Overall => &["practice", "challenge", "review", "duel", "ladder"],
             Board::Solo => &["practice", "challenge", "review"],
             Board::Duel => &["duel"],
-            Board::DuelRating | Board::Ladder | Board::LadderTier(_) => &[],
+            Board::DuelRating
+            | Board::Ladder
+            | Board::LadderTier(_)
+            | Board::CompetitionDistricts
+            | Board::CompetitionMembers => &[],
         }
     }
 
@@ -182,8 +208,11 @@ impl Period {
     /// When the bucket holding `at_ms` began, in epoch ms.
     pub fn start_ms(self, at_ms: i64) -> i64 {
         match self.key(at_ms) {
-            // A period never gives a season key.
-            PeriodKey::AllTime | PeriodKey::Season(_) => 0,
+            // A period never gives a season or competition key.
+            PeriodKey::AllTime
+            | PeriodKey::Season(_)
+            | PeriodKey::Competition(_)
+            | PeriodKey::CompetitionDistrict(..) => 0,
             PeriodKey::Day(d) => d * DAY_MS - BEIJING_OFFSET_MS,
             PeriodKey::Week(w) => (w * 7 - 3) * DAY_MS - BEIJING_OFFSET_MS,
         }
@@ -200,6 +229,13 @@ pub enum PeriodKey {
     /// One 争上游 season, by its id: the ladder boards' only bucket. Never
     /// expires and is never pruned (past seasons are kept).
     Season(i64),
+    /// One district competition, by its id: [`Board::CompetitionDistricts`].
+    /// Kept for good, like seasons.
+    Competition(i64),
+    /// One district of a competition: the competition's id and the
+    /// district's index in its list ([`Board::CompetitionMembers`]). Kept
+    /// for good.
+    CompetitionDistrict(i64, i64),
 }
 
 impl PeriodKey {
@@ -207,7 +243,10 @@ impl PeriodKey {
     /// for all time and for a season (kept for good).
     pub fn end_ms(self) -> Option<i64> {
         match self {
-            PeriodKey::AllTime | PeriodKey::Season(_) => None,
+            PeriodKey::AllTime
+            | PeriodKey::Season(_)
+            | PeriodKey::Competition(_)
+            | PeriodKey::CompetitionDistrict(..) => None,
             PeriodKey::Day(d) => Some((d + 1) * DAY_MS - BEIJING_OFFSET_MS),
             PeriodKey::Week(w) => Some(((w + 1) * 7 - 3) * DAY_MS - BEIJING_OFFSET_MS),
         }
@@ -240,13 +279,18 @@ pub enum Update {
     Set(Board, PeriodKey, Vec<ScoreEvent>),
     /// Members taken off one bucket (a ladder tier they left).
     Remove(Board, PeriodKey, Vec<i64>),
+    /// Points added to one bucket only (the competition boards); a credit
+    /// of 0 puts the member on the board without points.
+    Credit(Board, PeriodKey, Vec<ScoreEvent>),
 }
 
 impl Update {
     /// Events (or member ids, for a removal) in the update.
     pub fn len(&self) -> usize {
         match self {
-            Update::Add(_, events) | Update::Set(_, _, events) => events.len(),
+            Update::Add(_, events) | Update::Set(_, _, events) | Update::Credit(_, _, events) => {
+                events.len()
+            }
             Update::Remove(_, _, member_ids) => member_ids.len(),
         }
     }
@@ -283,6 +327,7 @@ pub trait Leaderboard: Send + Sync {
                 Update::Remove(board, key, member_ids) => {
                     self.remove(*board, *key, member_ids).await?
                 }
+                Update::Credit(board, key, events) => self.credit(*board, *key, events).await?,
             }
         }
         Ok(())
@@ -292,6 +337,13 @@ pub trait Leaderboard: Send + Sync {
     /// Sets members' absolute scores in one bucket (the rating board). A
     /// standing's tie-break time moves only when its score changes.
     async fn set(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError>;
+    /// Adds points to one bucket only, as `add` does to each of its.
+    async fn credit(
         &self,
         board: Board,
         key: PeriodKey,

@@ -4,7 +4,10 @@
 //! The boards are derived data: the current day, week and all-time bucket
 //! of each points board are sums over the answers in SQL, the rating
 //! board is each member's current duel rating, and the ladder boards of
-//! every season are the members' season ranks (`ladder_ranks`). A rebuild
+//! every season are the members' season ranks (`ladder_ranks`), and the
+//! competition boards of every competition that is not a draft are its
+//! battle sides and its members' counted points (`battle_sides`,
+//! `match_players`), a standing's time being its last battle's. A rebuild
 //! reads all of them first ([`read`]) and then replaces each bucket in one
 //! step ([`write`]). Earlier days and weeks are not rebuilt: nothing reads
 //! them. Every season's every tier bucket is replaced, empty ones included,
@@ -18,6 +21,7 @@
 use thiserror::Error;
 
 use super::{Board, Leaderboard, LeaderboardError, Period, PeriodKey, ScoreEvent, ladder_points};
+use crate::domain::district::Status;
 use crate::domain::ladder::Tier;
 use crate::store::{StoreError, Stores};
 
@@ -106,6 +110,46 @@ pub async fn read(stores: &Stores, now_ms: i64) -> Result<Snapshot, StoreError> 
         for (tier, rows) in Tier::ALL.into_iter().zip(by_tier) {
             buckets.push((Board::LadderTier(tier), key, rows));
         }
+    }
+    // The district competitions: districts by their index in the list.
+    for stored in stores.competitions.competitions().await? {
+        if stored.competition.status(now_ms) == Status::Draft {
+            continue;
+        }
+        let id = stored.id;
+        let districts = &stored.competition.rules.districts;
+        let sides = stores.battles.district_battles(id).await?;
+        let members = stores.battles.member_battles(id).await?;
+        let mut by_district = Vec::new();
+        for (index, name) in districts.iter().enumerate() {
+            let index = index as i64;
+            if let Some(side) = sides.iter().find(|s| &s.district == name) {
+                by_district.push(ScoreEvent {
+                    member_id: index,
+                    points: side.competition_points,
+                    at_ms: side.last_at_ms,
+                });
+            }
+            let rows = members
+                .iter()
+                .filter(|m| &m.district == name)
+                .map(|m| ScoreEvent {
+                    member_id: m.member_id,
+                    points: m.points.max(0),
+                    at_ms: m.last_at_ms,
+                })
+                .collect();
+            buckets.push((
+                Board::CompetitionMembers,
+                PeriodKey::CompetitionDistrict(id, index),
+                rows,
+            ));
+        }
+        buckets.push((
+            Board::CompetitionDistricts,
+            PeriodKey::Competition(id),
+            by_district,
+        ));
     }
     Ok(Snapshot { buckets })
 }

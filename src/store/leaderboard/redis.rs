@@ -9,6 +9,9 @@
 //!   first): the sorted set of one bucket;
 //! - `dati:lb:ladder:season:3`, `dati:lb:ladder_gold:season:3`: a ladder
 //!   board's bucket of one 争上游 season (by the season's id);
+//! - `dati:lb:competition_districts:competition:7` and
+//!   `dati:lb:competition_members:competition:7:district:2`: a district
+//!   competition's boards (by its id and the district's index in its list);
 //! - the same key with `:ids` appended: a hash from member id to that
 //!   member's entry in the sorted set, so that an update or "around me" can
 //!   find it;
@@ -18,8 +21,9 @@
 //!   than applied to empty boards, and the caller rebuilds.
 //!
 //! Day keys expire 8 days after their day ends, week keys 15 days after their
-//! week ends (never sooner than an hour after their last write); all-time
-//! and season keys do not expire (past seasons are kept).
+//! week ends (never sooner than an hour after their last write); all-time,
+//! season and competition keys do not expire (past seasons and
+//! competitions are kept).
 //!
 //! # Order
 //!
@@ -167,6 +171,10 @@ fn bucket_key(prefix: &str, board: Board, key: PeriodKey) -> String {
         PeriodKey::Day(d) => format!("{prefix}lb:{board}:day:{d}"),
         PeriodKey::Week(w) => format!("{prefix}lb:{board}:week:{w}"),
         PeriodKey::Season(id) => format!("{prefix}lb:{board}:season:{id}"),
+        PeriodKey::Competition(id) => format!("{prefix}lb:{board}:competition:{id}"),
+        PeriodKey::CompetitionDistrict(id, district) => {
+            format!("{prefix}lb:{board}:competition:{id}:district:{district}")
+        }
     }
 }
 
@@ -179,7 +187,10 @@ fn wall_ms() -> i64 {
 /// When a bucket's keys expire, in unix seconds; none for all time.
 fn expire_at(key: PeriodKey, now_ms: i64) -> Option<i64> {
     let keep = match key {
-        PeriodKey::AllTime | PeriodKey::Season(_) => return None,
+        PeriodKey::AllTime
+        | PeriodKey::Season(_)
+        | PeriodKey::Competition(_)
+        | PeriodKey::CompetitionDistrict(..) => return None,
         PeriodKey::Day(_) => KEEP_DAY,
         PeriodKey::Week(_) => KEEP_WEEK,
     };
@@ -354,6 +365,18 @@ impl Leaderboard for RedisLeaderboard {
                         ops.push((b, "r", *id, 0, String::new()));
                     }
                 }
+                Update::Credit(board, key, events) => {
+                    for e in events {
+                        let b = bucket(*board, *key);
+                        ops.push((
+                            b,
+                            "a",
+                            e.member_id,
+                            e.points,
+                            encode_member(e.member_id, e.at_ms),
+                        ));
+                    }
+                }
             }
         }
         if ops.is_empty() {
@@ -403,6 +426,16 @@ impl Leaderboard for RedisLeaderboard {
         member_ids: &[i64],
     ) -> Result<(), LeaderboardError> {
         self.apply(&[Update::Remove(board, key, member_ids.to_vec())])
+            .await
+    }
+
+    async fn credit(
+        &self,
+        board: Board,
+        key: PeriodKey,
+        events: &[ScoreEvent],
+    ) -> Result<(), LeaderboardError> {
+        self.apply(&[Update::Credit(board, key, events.to_vec())])
             .await
     }
 
