@@ -415,7 +415,11 @@ fn app_secret(s: &str) -> Result<String, String> {
     Ok(s.to_owned())
 }
 
-fn leaderboard_rebuild(database: DatabaseArgs, redis_url: Option<String>, prefix: &str) -> ExitCode {
+fn leaderboard_rebuild(
+    database: DatabaseArgs,
+    redis_url: Option<String>,
+    prefix: &str,
+) -> ExitCode {
     use dati::store::leaderboard::{RedisLeaderboard, rebuild};
     let Some(redis_url) = redis_url.filter(|u| !u.is_empty()) else {
         println!(

@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use common::battles::{battle, play_side, queue, running_competition, side, until_started};
 use common::matches::{Backend, Play, server};
-use dati::ws::protocol::{
-    ClientMsg, MatchBody, MatchOutcome, ServerMsg,
-};
+use dati::ws::protocol::{ClientMsg, MatchBody, MatchOutcome, ServerMsg};
 use serde_json::json;
 
 async fn ten_members_of_two_districts_play_a_five_a_side_battle(backend: Backend) {

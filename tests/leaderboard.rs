@@ -229,7 +229,11 @@ async fn competition_credits(board: &dyn Leaderboard) {
         .await
         .unwrap();
     board
-        .credit(Board::CompetitionMembers, district, &[ev(42, 150, MONDAY + 2)])
+        .credit(
+            Board::CompetitionMembers,
+            district,
+            &[ev(42, 150, MONDAY + 2)],
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -243,7 +247,10 @@ async fn competition_credits(board: &dyn Leaderboard) {
     assert_eq!((around[0].rank, around[0].score), (2, 120));
     assert_eq!(
         board
-            .len(Board::CompetitionMembers, PeriodKey::CompetitionDistrict(7, 2))
+            .len(
+                Board::CompetitionMembers,
+                PeriodKey::CompetitionDistrict(7, 2)
+            )
             .await
             .unwrap(),
         0

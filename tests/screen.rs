@@ -108,7 +108,11 @@ async fn a_big_screen_follows_battles_with_changes_only(backend: Backend) {
     assert_eq!(snapshot["competition"]["id"], id);
     assert_eq!(snapshot["competition"]["status"], "running");
     let mut table = table_of(&snapshot["districts"]);
-    assert_eq!(table.len(), 4, "every taking-part district, before any battle");
+    assert_eq!(
+        table.len(),
+        4,
+        "every taking-part district, before any battle"
+    );
     assert!(table.values().all(|r| r["points"] == 0 && r["place"] == 1));
 
     // The first battle: the winner and the loser change, and the idle
@@ -119,7 +123,10 @@ async fn a_big_screen_follows_battles_with_changes_only(backend: Backend) {
     let changes = next_message(&mut screen).await;
     assert_eq!(changes["type"], "screen_changes");
     assert_eq!(changes["version"], 2);
-    assert!(changes.get("competition").is_none(), "the status did not change");
+    assert!(
+        changes.get("competition").is_none(),
+        "the status did not change"
+    );
     apply(&mut table, &changes);
     assert_eq!(table["市南区"]["points"], 2);
     assert_eq!(table["市南区"]["place"], 1);
@@ -235,12 +242,7 @@ async fn a_big_screen_follows_battles_with_changes_only(backend: Backend) {
 }
 
 async fn screens_are_refused_what_they_cannot_show(backend: Backend) {
-    let Some(env) = server(
-        backend,
-        "screens_are_refused_what_they_cannot_show",
-        |_| {},
-    )
-    .await
+    let Some(env) = server(backend, "screens_are_refused_what_they_cannot_show", |_| {}).await
     else {
         return;
     };

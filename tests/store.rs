@@ -176,7 +176,16 @@ async fn match_suite(stores: &Stores, a: i64, b: i64) {
         duel_answer(100, b, "duel-001", false, 4000, t + 11),
         WriteOp::MatchFinished(end.clone()),
     ];
-    assert_eq!(stores.answers.write_batch(&batch).await.unwrap().answers.len(), 2);
+    assert_eq!(
+        stores
+            .answers
+            .write_batch(&batch)
+            .await
+            .unwrap()
+            .answers
+            .len(),
+        2
+    );
     let stored = stores.matches.stored_match(100).await.unwrap().unwrap();
     assert_eq!(
         (
@@ -480,7 +489,15 @@ async fn suite(stores: Stores) {
     assert_eq!(inserted.len(), 3);
 
     // A retried batch changes nothing: the unique key makes it idempotent.
-    assert!(stores.answers.write_batch(&batch).await.unwrap().answers.is_empty());
+    assert!(
+        stores
+            .answers
+            .write_batch(&batch)
+            .await
+            .unwrap()
+            .answers
+            .is_empty()
+    );
     assert_eq!(stores.answers.count_answers().await.unwrap(), 3);
     let stored = stores.answers.session_answers(1).await.unwrap();
     assert_eq!(stored.len(), 3);
@@ -517,7 +534,16 @@ async fn suite(stores: Stores) {
             ..answer(2, a.id, "party-004", false, 0, later + 1)
         }),
     ];
-    assert_eq!(stores.answers.write_batch(&batch).await.unwrap().answers.len(), 2);
+    assert_eq!(
+        stores
+            .answers
+            .write_batch(&batch)
+            .await
+            .unwrap()
+            .answers
+            .len(),
+        2
+    );
     let notebook = stores.practice.notebook(a.id).await.unwrap();
     assert_eq!(notebook.len(), 2);
     assert_eq!(notebook[0].question_id, "party-004", "the due one first");
@@ -608,7 +634,16 @@ async fn suite(stores: Stores) {
             T0 + 100 + i,
         )));
     }
-    assert_eq!(stores.answers.write_batch(&big).await.unwrap().answers.len(), 1_200);
+    assert_eq!(
+        stores
+            .answers
+            .write_batch(&big)
+            .await
+            .unwrap()
+            .answers
+            .len(),
+        1_200
+    );
     assert_eq!(stores.answers.count_answers().await.unwrap(), 5 + 1 + 1_200);
     stores.answers.ping().await.unwrap();
 

@@ -11,8 +11,7 @@ use async_trait::async_trait;
 use dati::store::leaderboard::{Board, Leaderboard, MemoryLeaderboard, PeriodKey};
 use dati::store::writer::{self, SPILL_FILE};
 use dati::store::{
-    Written,
-    AnswerLog, AnswerRecord, MemberPoints, StoreError, StoreResult, StoredAnswer, WriteOp,
+    AnswerLog, AnswerRecord, MemberPoints, StoreError, StoreResult, StoredAnswer, WriteOp, Written,
 };
 
 /// An answer log that fails its first `failures` writes, or all of them.

@@ -72,9 +72,7 @@ async fn read_standings(app: &App, id: i64) -> Result<Standings, ApiError> {
 
 fn standings_error(e: StandingsError) -> ApiError {
     match e {
-        StandingsError::NotFound(id) => {
-            ApiError::not_found(format!("没有编号为 {id} 的比赛"))
-        }
+        StandingsError::NotFound(id) => ApiError::not_found(format!("没有编号为 {id} 的比赛")),
         StandingsError::Store(e) => e.into(),
         StandingsError::Leaderboard(e) => {
             tracing::warn!("leaderboard error behind the standings: {e}");

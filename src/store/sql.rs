@@ -29,9 +29,9 @@ use super::stats::StatsStore;
 use super::totals::{Totals, write_totals};
 use super::{
     AnswerLog, AnswerRecord, DuelRating, HistoryStats, MatchEnd, MatchPlayerResult, MatchQuestion,
-    MatchSeat, MatchStart, MatchStore, Member, MemberPoints, MemberStats, MemberStore, Written,
+    MatchSeat, MatchStart, MatchStore, Member, MemberPoints, MemberStats, MemberStore,
     NotebookItem, PracticeStore, QuestionStat, StoreResult, StoredAnswer, StoredMatch,
-    StoredMatchPlayer, Stores, WriteOp,
+    StoredMatchPlayer, Stores, WriteOp, Written,
 };
 use crate::domain::notebook;
 

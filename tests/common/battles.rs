@@ -109,7 +109,11 @@ pub async fn side(env: &Env, district: &str, n: usize, competition_id: i64) -> S
 }
 
 /// Plays every client of a side to the end, concurrently.
-pub async fn play_side(side: Side, bank: &std::sync::Arc<dati::bank::Bank>, how: Play) -> Vec<Played> {
+pub async fn play_side(
+    side: Side,
+    bank: &std::sync::Arc<dati::bank::Bank>,
+    how: Play,
+) -> Vec<Played> {
     let tasks: Vec<_> = side
         .clients
         .into_iter()
@@ -124,4 +128,3 @@ pub async fn play_side(side: Side, bank: &std::sync::Arc<dati::bank::Bank>, how:
     }
     out
 }
-

@@ -142,7 +142,14 @@ impl ScreenFeeds {
 
     async fn read(&self, id: i64) -> Result<Standings, StandingsError> {
         let registered = self.registered.get(&self.stores).await?;
-        standings::read(&self.stores, self.board.as_ref(), &registered, id, wall_ms()).await
+        standings::read(
+            &self.stores,
+            self.board.as_ref(),
+            &registered,
+            id,
+            wall_ms(),
+        )
+        .await
     }
 
     async fn run(self: Arc<Self>, id: i64, feed: Arc<Feed>) {
@@ -315,12 +322,20 @@ mod tests {
     #[test]
     fn only_changed_rows_go_out() {
         let before = standings(
-            vec![row("市南区", 1, 2), row("市北区", 2, 0), row("崂山区", 2, 0)],
+            vec![
+                row("市南区", 1, 2),
+                row("市北区", 2, 0),
+                row("崂山区", 2, 0),
+            ],
             "running",
         );
         assert_eq!(changes(&before, &before.clone()), None);
         let now = standings(
-            vec![row("市北区", 1, 2), row("市南区", 1, 2), row("崂山区", 3, 0)],
+            vec![
+                row("市北区", 1, 2),
+                row("市南区", 1, 2),
+                row("崂山区", 3, 0),
+            ],
             "running",
         );
         let message = changes(&before, &now).unwrap();

@@ -694,10 +694,12 @@ impl Room {
                         members: i64::from(t.members),
                         average: t.average,
                         competition_points: i64::from(t.competition_points),
-                        district_index: self
-                            .battle
-                            .as_ref()
-                            .and_then(|s| s.district_indexes.get(usize::from(t.team)).copied().flatten()),
+                        district_index: self.battle.as_ref().and_then(|s| {
+                            s.district_indexes
+                                .get(usize::from(t.team))
+                                .copied()
+                                .flatten()
+                        }),
                     })
                     .collect(),
             }),
