@@ -283,6 +283,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         district: config.district,
         competitions: stores.competitions.clone(),
         battle_store: stores.battles.clone(),
+        members: stores.members.clone(),
         shutdown: shutdown.clone(),
         tracker: sockets.clone(),
     });

@@ -7,6 +7,8 @@ import { renderPlay, renderSetup, leavePlay, inPlay } from './js/play.js';
 import { renderSignin, renderHome, renderNotebook, renderLeaderboard, renderStats } from './js/screens.js';
 import { renderLobby, renderQueue, renderRoom, renderJoin, renderMatch } from './js/duel.js';
 import { renderLadderHome, renderLadderQueue, renderRace } from './js/ladder.js';
+import { renderDistrictQueue, renderBattle } from './js/district.js';
+import { renderStandings } from './js/district-standings.js';
 import { inSession, leaveSession, confirmLeaveMatch } from './js/match.js';
 
 const ROUTES = {
@@ -25,14 +27,21 @@ const ROUTES = {
   ladder: { auth: true, render: renderLadderHome, title: 'ladder.title' },
   'ladder/queue': { auth: true, render: renderLadderQueue, title: 'ladder.queue.title' },
   'ladder/race': { auth: true, render: renderRace, title: 'ladder.title' },
+  'district/queue': { auth: true, render: renderDistrictQueue, title: 'district.queue.title' },
+  'district/battle': { auth: true, render: renderBattle, title: 'district.title' },
+  // #/district/standings/ID (see resolve()).
+  'district/standings': { auth: true, render: renderStandings, title: 'district.standings.title' },
   // #/room/CODE: the link of a friend room (see resolve()).
   room: { auth: true, render: (ctx) => renderJoin(ctx.param), title: 'duel.join.title' },
 };
 
 // Routes of the match modes share one session (match.js): moving between them
 // keeps the socket; leaving them all leaves the queue or match and closes it.
-const isMatchRoute = (name) => /^(duel|ladder)(\/|$)/.test(name || '') || name === 'room';
-const isMatchScreen = (name) => name === 'duel/match' || name === 'ladder/race';
+// A district's standings are a plain page: the battle is over by then.
+const isMatchRoute = (name) => /^(duel|ladder|district\/(queue|battle))(\/|$)/.test(name || '') || name === 'room';
+const isMatchScreen = (name) => name === 'duel/match' || name === 'ladder/race' || name === 'district/battle';
+// Routes that need their parameter (#/room/CODE, #/district/standings/ID).
+const PARAM_ROUTES = { room: /^room\/([A-Za-z0-9]{1,16})$/, 'district/standings': /^district\/standings\/(\d{1,18})$/ };
 
 let token = 0;
 function makeCtx(extra = {}) {
@@ -45,9 +54,11 @@ let prevRoute = null;
 /** The route of the current hash: {name, param, hash} or null. */
 function resolve() {
   const raw = location.hash.replace(/^#\/?/, '');
-  if (ROUTES[raw] && raw !== 'room') return { name: raw, param: null, hash: `#/${raw}` };
-  const m = raw.match(/^room\/([A-Za-z0-9]{1,16})$/);
-  if (m) return { name: 'room', param: m[1], hash: `#/room/${m[1]}` };
+  if (ROUTES[raw] && !PARAM_ROUTES[raw]) return { name: raw, param: null, hash: `#/${raw}` };
+  for (const [name, re] of Object.entries(PARAM_ROUTES)) {
+    const m = raw.match(re);
+    if (m) return { name, param: m[1], hash: `#/${name}/${m[1]}` };
+  }
   return null;
 }
 

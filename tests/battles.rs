@@ -271,6 +271,30 @@ async fn queueing_for_a_battle_is_refused_when_it_cannot_happen(backend: Backend
     c.send(&ClientMsg::DistrictQueue { competition_id: id })
         .await;
     assert_eq!(c.expect_error().await.0, "not_in_competition");
+    // Moving to a taking-part district counts at once, on the same
+    // connection: a battle goes by the member's district now.
+    let moved = outsider
+        .http
+        .put(env.server.url("/api/me/district"))
+        .json(&json!({"district": "即墨区"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    c.send(&ClientMsg::DistrictQueue { competition_id: id })
+        .await;
+    match c.recv().await {
+        ServerMsg::DistrictQueued { district, .. } => assert_eq!(district, "即墨区"),
+        other => panic!("expected district_queued, got {other:?}"),
+    }
+    c.send(&ClientMsg::DistrictCancel).await;
+    loop {
+        match c.recv().await {
+            ServerMsg::DistrictSearching { .. } => {}
+            ServerMsg::DistrictCancelled => break,
+            other => panic!("expected district_cancelled, got {other:?}"),
+        }
+    }
     c.send(&ClientMsg::DistrictQueue {
         competition_id: 999_999,
     })

@@ -1,5 +1,5 @@
-// The state of one match (a duel or a ladder race), built only from the
-// server's match events (docs/protocol.md §3.8, §3.9). Pure: no DOM, no
+// The state of one match (a duel, a ladder race or a district battle), built
+// only from the server's match events (docs/protocol.md §3.8, §3.9, §3.10). Pure: no DOM, no
 // timers, no socket; the caller passes `now` (ms on the performance.now()
 // clock). Live events, events replayed after a reconnect and a snapshot all go
 // through `applyEvent`, so the screen ends up the same whichever way the client
@@ -42,6 +42,9 @@ export function startedState(matchId, version, started, now) {
     reveal: null,           // match_reveal of the current question
     totals: new Array(n).fill(0),
     correct: new Array(n).fill(0),
+    // Per seat, per question (index seq − 1): ok | bad | timeout once revealed.
+    // A snapshot carries only the current reveal, so earlier ones stay unknown.
+    marks: Array.from({ length: n }, () => []),
     connected: new Array(n).fill(true),
     graceEnd: new Array(n).fill(null), // when a disconnected seat forfeits (null: unknown)
     anyAnswer: false,       // someone has answered: leaving now is a forfeit, not an abort
@@ -66,6 +69,7 @@ function copy(s) {
     answered: [...s.answered],
     totals: [...s.totals],
     correct: [...s.correct],
+    marks: s.marks.map((m) => [...m]),
     connected: [...s.connected],
     graceEnd: [...s.graceEnd],
   };
@@ -100,9 +104,11 @@ function fromSnapshot(msg, now) {
 }
 
 function applyRevealTotals(s, reveal) {
+  const seq = reveal.seq || s.seq;
   for (const r of reveal.results || []) {
     s.totals[r.seat] = Number(r.total_points);
     if (r.choice && r.choice.length && !r.timed_out) s.anyAnswer = true;
+    if (s.marks[r.seat] && seq >= 1) s.marks[r.seat][seq - 1] = r.correct ? 'ok' : r.timed_out ? 'timeout' : 'bad';
   }
 }
 
@@ -234,4 +240,43 @@ export function outcomeFor(s) {
   }
   if (o.winner_seat === null || o.winner_seat === undefined) return 'draw';
   return o.winner_seat === s.seat ? 'win' : 'lose';
+}
+
+// ---- district battles: two teams (docs/protocol.md §3.10.2) -------------------------
+
+/** A seat's team (0 or 1), or null outside a district battle. */
+export function teamOf(s, seat) {
+  const p = playerAt(s, seat);
+  return p && (p.team === 0 || p.team === 1) ? p.team : null;
+}
+
+/** This player's team; the other one is `1 - myTeam(s)`. */
+export const myTeam = (s) => teamOf(s, s.seat);
+
+/** The seats of `team`, in the order match_started listed them. */
+export function teamSeats(s, team) {
+  return s.players.filter((p) => p.team === team).map((p) => p.seat);
+}
+
+export function teamDistrict(s, team) {
+  const p = s.players.find((x) => x.team === team);
+  return p ? p.district : '';
+}
+
+/**
+ * A team's score so far: its members' average points. Everyone who started
+ * counts, leavers included (they score 0 for the rest), as the server counts.
+ */
+export function teamAverage(s, team) {
+  const seats = teamSeats(s, team);
+  if (!seats.length) return 0;
+  return seats.reduce((sum, seat) => sum + (Number(s.totals[seat]) || 0), 0) / seats.length;
+}
+
+/** The finished battle from this player's side: win | draw | lose | aborted. */
+export function battleOutcomeFor(s) {
+  const b = s.over && s.over.battle;
+  if (!b || s.over.outcome === 'aborted') return 'aborted';
+  if (b.winner_team === null || b.winner_team === undefined) return 'draw';
+  return b.winner_team === myTeam(s) ? 'win' : 'lose';
 }

@@ -1,13 +1,16 @@
-// View pieces every match screen shares (duels and ladder races): the timer,
-// the question with its media and options, the reveal's explanation, banners,
-// avatars. Each builder records the elements live updates touch in `ui`.
-// `prefix` names the mode in data-testid attributes (duel-option-0,
-// ladder-option-0…), so each mode's tests stay stable.
+// View pieces every match screen shares (duels, ladder races, district
+// battles): the timer, the question with its media and options, the reveal's
+// explanation, banners, avatars; and for the two teams of a district battle
+// the running averages and the team columns. Each builder records the
+// elements live updates touch in `ui`. `prefix` names the mode in data-testid
+// attributes (duel-option-0, ladder-option-0…), so each mode's tests stay
+// stable.
 import { t, num } from '../i18n.js';
 import { h } from './dom.js';
 import { historyName, LETTERS } from './state.js';
 import { mediaFigure } from './media.js';
-import { S, ui, choose, submitMultiple, leaveMatch, verdict } from './match.js';
+import { S, ui, choose, submitMultiple, leaveMatch, verdict, iAnswered, now } from './match.js';
+import { playerAt, myTeam, teamSeats, teamDistrict, teamAverage } from './match-state.js';
 
 export function robotIcon() {
   const span = document.createElement('span');
@@ -147,4 +150,123 @@ export function endedView(s, prefix, lobbyRoute) {
     h('div', { class: 'actions' },
       h('a', { class: 'btn btn-primary', href: lobbyRoute }, t(`${prefix}.to_lobby`)),
       h('a', { class: 'btn btn-ghost', href: '#/home' }, t('common.home'))));
+}
+
+// ---- teams (district battles) -----------------------------------------------------
+
+/** A team average as shown: to one decimal (2,716.4). */
+export const averageText = (n) => num(Number(n) || 0, 1);
+
+/** The running averages of both teams, my district on the left. */
+export function teamScoreBar(s, prefix) {
+  const mine = myTeam(s);
+  const a = teamAverage(s, mine);
+  const b = teamAverage(s, 1 - mine);
+  const share = a + b > 0 ? a / (a + b) : 0.5;
+  const label = t('team.averages.label', { mine: teamDistrict(s, mine), a: averageText(a), theirs: teamDistrict(s, 1 - mine), b: averageText(b) });
+  return h('div', { class: 'team-scorebar', testid: `${prefix}-averages`, role: 'img', 'aria-label': label, dataset: { mine: a.toFixed(1), theirs: b.toFixed(1) } },
+    h('span', { class: 'team-score team-score--mine' },
+      h('span', { class: 'team-score-name' }, teamDistrict(s, mine)),
+      h('strong', { class: 'team-score-value', testid: `${prefix}-average-mine` }, averageText(a))),
+    h('span', { class: 'scorebar-track', 'aria-hidden': 'true' },
+      h('span', { class: 'scorebar-me', style: { width: `${(share * 100).toFixed(1)}%` } }),
+      h('span', { class: 'scorebar-opp' })),
+    h('span', { class: 'team-score team-score--theirs' },
+      h('span', { class: 'team-score-name' }, teamDistrict(s, 1 - mine)),
+      h('strong', { class: 'team-score-value', testid: `${prefix}-average-theirs` }, averageText(b))));
+}
+
+/**
+ * Both teams side by side (mine first): each member with a dot per question
+ * (right, wrong, timed out; the open one fills when they answer), their
+ * points, and whether they answered, dropped out or left. Live parts are
+ * kept in ui.teamRows for refreshTeams / tickTeams.
+ */
+export function teamBoard(s, prefix) {
+  const mine = myTeam(s);
+  ui.teamRows = new Map();
+  return h('div', { class: 'team-board', testid: `${prefix}-teams` },
+    [mine, 1 - mine].map((team) => teamColumn(s, team, team === mine ? 'mine' : 'theirs', prefix)));
+}
+
+function teamColumn(s, team, side, prefix) {
+  const district = teamDistrict(s, team);
+  const seats = teamSeats(s, team);
+  return h('section', {
+    class: `team-col team-col--${side}`, testid: `${prefix}-team`,
+    dataset: { team: String(team), side, district, members: String(seats.length) },
+    'aria-label': t(`team.${side}.label`, { district, n: seats.length }),
+  },
+  h('h2', { class: 'team-head' },
+    h('span', { class: 'team-name' }, district),
+    h('span', { class: 'team-tag' }, t(`team.${side}`))),
+  h('ol', { class: 'team-list' }, seats.map((seat) => memberRow(s, seat, side, prefix))));
+}
+
+function memberRow(s, seat, side, prefix) {
+  const p = playerAt(s, seat) || { nickname: '?' };
+  const me = seat === s.seat;
+  const total = Number(s.totals[seat]) || 0;
+  const rv = s.phase === 'reveal' ? s.reveal : null;
+  const r = rv ? (rv.results || []).find((x) => x.seat === seat) : null;
+  const marks = s.marks[seat] || [];
+  let current = null;
+  const dots = [];
+  for (let i = 0; i < s.total; i++) {
+    const mark = marks[i];
+    const open = i === s.seq - 1 && !mark && (s.phase === 'question' || s.phase === 'loading');
+    const dot = h('span', { class: `q-dot${mark ? ` q-${mark}` : ''}${open ? ' q-open' : ''}` });
+    if (open) current = dot;
+    dots.push(dot);
+  }
+  const flag = h('span', { class: 'member-flag', testid: `${prefix}-member-flag`, hidden: true });
+  const el = h('li', {
+    class: `team-member${me ? ' is-me' : ''}`, testid: `${prefix}-member`,
+    dataset: { seat: String(seat), me: me ? '1' : '0', points: String(total), answered: '0', connected: '1' },
+    'aria-label': t('team.member.label', { name: p.nickname, n: num(total) }),
+  },
+  avatar(p, side === 'mine' ? 'me' : 'opp', 'member-avatar'),
+  h('span', { class: 'member-main' },
+    h('span', { class: 'member-name' }, h('span', { class: 'member-name-text' }, p.nickname), me ? h('span', { class: 'duel-you' }, t('duel.you')) : null),
+    h('span', { class: 'q-dots', testid: `${prefix}-member-dots`, 'aria-hidden': 'true' }, dots)),
+  h('span', { class: 'member-end' },
+    h('span', { class: 'member-points', testid: `${prefix}-member-points` }, num(total)),
+    r ? h('span', { class: `member-delta ${r.correct ? 'is-ok' : 'is-bad'}`, testid: `${prefix}-member-delta` }, r.correct ? `+${num(r.points)}` : (r.timed_out ? t('team.timeout') : '✗')) : null,
+    flag));
+  ui.teamRows.set(seat, { el, current, flag });
+  return el;
+}
+
+/** Who has answered the open question: the ticks, and each dot of the open question. */
+export function refreshTeams(s, open) {
+  if (!ui.teamRows) return;
+  for (const [seat, row] of ui.teamRows) {
+    const answered = open && (seat === s.seat ? iAnswered(s) : s.answered.includes(seat));
+    row.el.dataset.answered = answered ? '1' : '0';
+    if (row.current) row.current.classList.toggle('q-answered', answered);
+  }
+  tickTeams(s);
+}
+
+/** Present, dropped out (with the grace period counting down) or gone. */
+export function tickTeams(s) {
+  if (!ui.teamRows) return;
+  const n = now();
+  const open = s.phase === 'question' || s.phase === 'loading';
+  for (const [seat, row] of ui.teamRows) {
+    const away = s.connected[seat] === false && s.phase !== 'over';
+    const end = s.graceEnd[seat];
+    const gone = away && end !== null && end !== undefined && end <= n;
+    const answered = open && row.el.dataset.answered === '1';
+    row.el.classList.toggle('is-away', away);
+    row.el.classList.toggle('is-gone', gone);
+    row.el.dataset.connected = gone ? 'left' : away ? '0' : '1';
+    let text = '';
+    if (gone) text = t('team.left');
+    else if (away) text = end === null || end === undefined ? t('team.away') : t('team.away_secs', { n: Math.ceil((end - n) / 1000) });
+    else if (answered) text = `✓ ${t('team.answered')}`;
+    row.flag.hidden = !text;
+    row.flag.textContent = text;
+    row.flag.className = `member-flag${gone ? ' is-gone' : away ? ' is-away' : answered ? ' is-answered' : ''}`;
+  }
 }

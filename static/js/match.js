@@ -1,9 +1,9 @@
-// The match session shared by duels (duel.js) and ladder races (ladder.js):
-// one websocket to /ws that reconnects while a match runs, the match state of
-// match-state.js fed by the server's versioned events, resuming after a dropped
-// socket or a page reload (hello's active_match), media preloading with
-// match_media_ready, answering, and the ticker that drives clocks.
-// docs/protocol.md §3.8 and §3.9.
+// The match session shared by duels (duel.js), ladder races (ladder.js) and
+// district battles (district.js): one websocket to /ws that reconnects while a
+// match runs, the match state of match-state.js fed by the server's versioned
+// events, resuming after a dropped socket or a page reload (hello's
+// active_match), media preloading with match_media_ready, answering, and the
+// ticker that drives clocks. docs/protocol.md §3.8, §3.9 and §3.10.
 //
 // Each mode registers its screens and its own messages with `defineMode`; this
 // file knows no lobby, queue or result layout.
@@ -25,9 +25,10 @@ export const S = {
   conn: null,
   token: 0,            // bumps on every new request, so stale awaits give up
   // idle | resuming | match, or a mode's own waiting stage (duel: queue, room,
-  // joining; ladder: ladder_queue) while the player waits for a match.
+  // joining; ladder: ladder_queue; district: district_queue) while the player
+  // waits for a match.
   stage: 'idle',
-  owner: null,         // the mode ('duel' | 'ladder') whose screens are in use
+  owner: null,         // the mode ('duel' | 'ladder' | 'district') whose screens are in use
   m: null,             // the match state (match-state.js)
   viewKey: '',         // matchId|phase|seq of the rendered match view
   media: null,         // {handle, key}
@@ -197,7 +198,7 @@ function closeText(code, reason) {
 /** Before navigating away from a running match: ask, since leaving forfeits it. */
 export function confirmLeaveMatch() {
   const s = S.m;
-  if (!s || s.phase === 'over' || S.ended || S.stage !== 'match') return true;
+  if (!s || s.phase === 'over' || S.ended || S.stage !== 'match' || iLeft(s)) return true;
   const hk = hooksFor(s.mode);
   return window.confirm(hk ? hk.leaveConfirm(s) : t('duel.leave.confirm.forfeit'));
 }
@@ -209,7 +210,7 @@ export function leaveSession() {
     if (isWaiting()) {
       const hk = hooksFor(S.owner);
       if (hk) hk.cancelWaiting(S.conn);
-    } else if (s && s.phase !== 'over' && !S.ended) {
+    } else if (s && s.phase !== 'over' && !S.ended && !iLeft(s)) {
       S.conn.send({ type: 'match_leave', match_id: s.matchId });
     }
     S.conn.close();
@@ -477,6 +478,16 @@ export function iAnswered(s) {
   return s.answered.includes(s.seat) || !!s.myChoice || (!!S.sent && S.sent.key === qkey(s));
 }
 
+/**
+ * Whether this player has left the match that goes on without them (a race
+ * or a district battle): the server announces their own seat gone. While
+ * attached, that is the only way our own seat reads disconnected (a replay's
+ * "gone, then back" ends connected).
+ */
+export function iLeft(s) {
+  return s.connected[s.seat] === false;
+}
+
 export function expired(s) {
   return !!s.clock && s.clock.deadline <= now();
 }
@@ -484,7 +495,7 @@ export function expired(s) {
 function canAnswer() {
   const s = S.m;
   if (!s || s.phase !== 'question' || S.ended) return false;
-  if (iAnswered(s) || expired(s)) return false;
+  if (iAnswered(s) || expired(s) || iLeft(s)) return false;
   if (!S.conn || !S.conn.open || S.reconnecting || S.resuming) return false;
   return true;
 }
@@ -517,7 +528,7 @@ export function leaveMatch() {
   const s = S.m;
   const hk = matchHooks();
   if (!s) { go('#/home'); return; }
-  if (s.phase === 'over' || S.ended || !S.conn) { go(hk ? hk.lobbyRoute : '#/home'); return; }
+  if (s.phase === 'over' || S.ended || !S.conn || iLeft(s)) { go(hk ? hk.lobbyRoute : '#/home'); return; }
   if (!window.confirm(hk.leaveConfirm(s))) return;
   if (!S.conn.send({ type: 'match_leave', match_id: s.matchId })) go('#/home');
 }

@@ -7,6 +7,7 @@ import { backBar, startReview } from './play.js';
 import { tierBadge, tierName } from './tier.js';
 import { ladderInfo } from './ladder.js';
 import { boardState, ladderBoardSection } from './ladder-board.js';
+import { districtSection } from './district.js';
 
 /** Handle a failed REST call: 401 goes to sign-in, anything else is shown. */
 function failed(err, ctx, box) {
@@ -119,6 +120,10 @@ export function renderHome(ctx) {
 
   const tierSlot = h('a', { class: 'greeting-tier', href: '#/ladder', testid: 'home-tier', hidden: true });
   const ladderSlot = h('span', { class: 'mode-rank', hidden: true });
+  // District PK is played in competitions: their cards above the modes are
+  // its entrance; without one the mode shows as not open yet.
+  const districtSoon = soon('mode-district', '区', t('mode.district'));
+  const competitions = districtSection(ctx, (n) => { districtSoon.hidden = n > 0; });
   mount(h('section', { class: 'screen home' },
     h('div', { class: 'greeting card' },
       h('div', { class: 'greeting-row' },
@@ -128,6 +133,7 @@ export function renderHome(ctx) {
             h('span', { class: 'district-tag' }, me.district),
             h('span', null, t('home.rating', { n: me.rating })))),
         tierSlot)),
+    competitions,
     h('h2', { class: 'section-title' }, t('home.modes')),
     h('div', { class: 'mode-grid' },
       card('mode-practice', '练', t('mode.practice'), t('mode.practice.desc'), () => go('#/setup/practice')),
@@ -137,7 +143,7 @@ export function renderHome(ctx) {
       card('mode-stats', '绩', t('mode.stats'), t('mode.stats.desc'), () => go('#/stats')),
       card('mode-duel', '双', t('mode.duel'), t('mode.duel.desc'), () => go('#/duel')),
       card('mode-ladder', '争', t('mode.ladder'), t('mode.ladder.desc'), () => go('#/ladder'), ladderSlot),
-      soon('mode-district', '区', t('mode.district'))),
+      districtSoon),
     h('p', { class: 'signout' },
       h('button', { class: 'btn-link', type: 'button', testid: 'signout', onclick: signOut }, t('home.signout')))));
 

@@ -38,7 +38,7 @@ use crate::store::competitions::CompetitionStore;
 use crate::store::ladder::LadderStore;
 use crate::store::leaderboard::Period;
 use crate::store::writer::WriteQueue;
-use crate::store::{MatchStore, Member, WriteOp};
+use crate::store::{MatchStore, Member, MemberStore, WriteOp};
 use crate::ws::protocol::{ActiveMatchView, ClientMsg, ErrorCode, Refusal, ServerMsg};
 
 /// Messages a connection's outbox holds; a match that finds it full treats
@@ -193,6 +193,9 @@ pub struct Duels {
     pub battles: Battles,
     competitions: Arc<dyn CompetitionStore>,
     battle_store: Arc<dyn BattleStore>,
+    /// Members as stored: a battle goes by the member's district now, not
+    /// the one their connection started with.
+    members: Arc<dyn MemberStore>,
     /// Each member's seat in a running (or just finished) match.
     arena: Mutex<HashMap<i64, (MatchLink, usize)>>,
     /// Each member's newest connection, to reach them from the lobby.
@@ -219,6 +222,7 @@ pub struct DuelDeps {
     pub district: DistrictConfig,
     pub competitions: Arc<dyn CompetitionStore>,
     pub battle_store: Arc<dyn BattleStore>,
+    pub members: Arc<dyn MemberStore>,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
 }
@@ -248,6 +252,7 @@ impl Duels {
             battles: Battles::new(deps.district),
             competitions: deps.competitions,
             battle_store: deps.battle_store,
+            members: deps.members,
             arena: Mutex::default(),
             presence: Mutex::default(),
             daily: Mutex::default(),
@@ -574,7 +579,13 @@ impl Duels {
             .filter(|c| c.competition.battles_open(now_ms))
             .ok_or_else(|| refusal(ErrorCode::CompetitionClosed, None))?
             .competition;
-        let district = conn.member.district.clone();
+        // The member may have moved district since they connected.
+        let member = tokio::time::timeout(LOOKUP_TIMEOUT, self.members.member(conn.member.id))
+            .await
+            .map_err(|_| refusal(ErrorCode::Unavailable, None))?
+            .map_err(unavailable)?
+            .unwrap_or_else(|| conn.member.clone());
+        let district = member.district.clone();
         if !competition.rules.districts.contains(&district) {
             return Err(refusal(ErrorCode::NotInCompetition, None));
         }
@@ -606,7 +617,7 @@ impl Duels {
             daily_battles: competition.rules.daily_battles,
         });
         let entrant = lobby::Entrant {
-            member: conn.member.clone(),
+            member,
             conn: conn.id,
             outbox: conn.outbox.clone(),
             glicko: None,
