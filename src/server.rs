@@ -287,9 +287,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         shutdown: shutdown.clone(),
         tracker: sockets.clone(),
     });
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener =
+        listen(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
     let database = match stores.backend {
         "postgres" => "PostgreSQL (DATABASE_URL)".to_owned(),
@@ -336,9 +335,31 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     Ok(Running { addr, app, task })
 }
 
+/// Connections the kernel keeps waiting for `accept`: an event's crowd
+/// arrives within seconds, and the default of 128 would refuse most of it.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // A restarted server binds again at once, past connections in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 async fn serve(listener: TcpListener, app: Arc<App>, writer: WriterHandle) -> anyhow::Result<()> {
     let router = http::router(app.clone());
     let shutdown = app.shutdown.clone();
+    // Small frames go out at once, not after Nagle's wait for an ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),

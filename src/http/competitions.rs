@@ -58,11 +58,10 @@ pub async fn list(
 /// Reads a competition's standings with the server's cached registered
 /// counts.
 async fn read_standings(app: &App, id: i64) -> Result<Standings, ApiError> {
-    let registered = app.screens.registered().get(&app.stores).await?;
     standings::read(
         &app.stores,
         app.leaderboard.as_ref(),
-        &registered,
+        app.screens.registered(),
         id,
         wall_ms(),
     )

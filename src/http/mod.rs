@@ -53,7 +53,13 @@ pub fn router(app: Arc<App>) -> Router {
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("public, max-age=3600"),
         ));
+    // `/screen/<competition>` is the big screen's page; its own assets sit
+    // beside it.
+    let screen = ServeDir::new(app.config.static_dir.join("screen")).fallback(ServeFile::new(
+        app.config.static_dir.join("screen/index.html"),
+    ));
     let web = Router::new()
+        .nest_service("/screen", screen)
         .fallback_service(ServeDir::new(&app.config.static_dir))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
@@ -64,10 +70,6 @@ pub fn router(app: Arc<App>) -> Router {
         .nest("/api", api)
         .route("/ws", get(ws::upgrade))
         .route("/ws/screen/{id}", get(ws::screen::upgrade))
-        .route_service(
-            "/screen/{id}",
-            ServeFile::new(app.config.static_dir.join("screen/index.html")),
-        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))

@@ -121,6 +121,54 @@ pub async fn open(database_url: Option<&str>, data_dir: &Path) -> StoreResult<St
     }
 }
 
+/// The naive way to persist answers, kept for benchmarks only (`dati
+/// persist-bench`): one INSERT per answer, each its own transaction, one
+/// after another. The writer's batches are measured against it.
+pub async fn insert_one_by_one(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    answers: &[AnswerRecord],
+) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO answers ({ANSWER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    );
+    macro_rules! insert_each {
+        ($pool:expr) => {
+            for a in answers {
+                sqlx::query(&sql)
+                    .bind(a.session_id)
+                    .bind(&a.question_id)
+                    .bind(a.member_id)
+                    .bind(a.question_version)
+                    .bind(&a.history)
+                    .bind(&a.mode)
+                    .bind(&a.choice)
+                    .bind(flag(a.correct))
+                    .bind(a.answer_ms)
+                    .bind(a.points)
+                    .bind(a.answered_at_ms)
+                    .execute($pool)
+                    .await?;
+            }
+        };
+    }
+    match database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store = PgStore::connect(url).await?;
+            insert_each!(store.pool());
+        }
+        Some(url) => {
+            let store = SqliteStore::open_url(url).await?;
+            insert_each!(store.pool());
+        }
+        None => {
+            let store = SqliteStore::open(&data_dir.join("dati.db")).await?;
+            insert_each!(store.pool());
+        }
+    }
+    Ok(())
+}
+
 /// One backend, seen through each of its traits.
 fn stores<S>(store: Arc<S>, backend: &'static str) -> Stores
 where

@@ -141,11 +141,10 @@ impl ScreenFeeds {
     }
 
     async fn read(&self, id: i64) -> Result<Standings, StandingsError> {
-        let registered = self.registered.get(&self.stores).await?;
         standings::read(
             &self.stores,
             self.board.as_ref(),
-            &registered,
+            &self.registered,
             id,
             wall_ms(),
         )

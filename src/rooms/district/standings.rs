@@ -7,7 +7,9 @@
 //! is summed from `battle_sides` in SQL. The order is the domain's
 //! ([`rank_districts`]): points, wins, accuracy, participation rate.
 //! Registered members per district are counted from every member row, so
-//! callers that read often keep them a while ([`Registered`]).
+//! callers that read often keep them a while ([`Registered`]), but count
+//! again, at most every [`RECOUNT_AFTER`], when a district shows more
+//! participants than registered members: new members are signing up.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -97,6 +99,10 @@ pub struct MyContribution {
     pub rank_in_district: Option<u64>,
 }
 
+/// The soonest the registered members are counted again when the counts
+/// are plainly behind.
+pub const RECOUNT_AFTER: Duration = Duration::from_secs(5);
+
 /// Registered members per district, counted at most once per `max_age`.
 pub struct Registered {
     max_age: Duration,
@@ -112,8 +118,17 @@ impl Registered {
     }
 
     pub async fn get(&self, stores: &Stores) -> Result<HashMap<String, i64>, StoreError> {
+        self.counted_within(stores, self.max_age).await
+    }
+
+    /// The counts, recounted if they are older than `max_age`.
+    async fn counted_within(
+        &self,
+        stores: &Stores,
+        max_age: Duration,
+    ) -> Result<HashMap<String, i64>, StoreError> {
         if let Some((at, counts)) = &*self.counted.lock().expect("registered lock poisoned")
-            && at.elapsed() < self.max_age
+            && at.elapsed() < max_age
         {
             return Ok(counts.clone());
         }
@@ -148,13 +163,21 @@ pub async fn shown_competition(
 pub async fn read(
     stores: &Stores,
     board: &dyn Leaderboard,
-    registered: &HashMap<String, i64>,
+    registered: &Registered,
     id: i64,
     now_ms: i64,
 ) -> Result<Standings, StandingsError> {
     let stored = shown_competition(stores, id, now_ms).await?;
     let rules = &stored.competition.rules;
     let sides = stores.battles.district_battles(id).await?;
+    let mut counts = registered.get(stores).await?;
+    let behind = sides
+        .iter()
+        .any(|s| s.participants > counts.get(&s.district).copied().unwrap_or(0));
+    if behind {
+        counts = registered.counted_within(stores, RECOUNT_AFTER).await?;
+    }
+    let registered = counts;
     let points: HashMap<i64, i64> = board
         .top(
             Board::CompetitionDistricts,

@@ -5,7 +5,9 @@
 // at their fields), a published competition may still be edited before its
 // start, 提前结束 closes it, 复制 makes a new draft. Running and finished ones
 // are read-only. Every change sends the version it was based on; a stale one
-// (409 version_conflict) asks to reload.
+// (409 version_conflict) asks to reload. A published, running or finished
+// competition shows 实时战况 (js/live.js): the live standings, a link to its
+// big screen and its exports.
 import { t } from '../../i18n.js';
 import { h, mount, fill, toast, announce } from '/js/dom.js';
 import { api, get, ApiError } from '../api.js';
@@ -645,7 +647,7 @@ export function renderCompetitions(ctx) {
     return editorEl;
   }
 
-  /** For a published, running or finished competition: what the console can tell about it. */
+  /** For a published, running or finished competition: its facts and its live standings. */
   function liveNote(c) {
     const r = c.rules;
     const at = c.state?.at_ms;
@@ -656,9 +658,25 @@ export function renderCompetitions(ctx) {
       [t('cp.live.districts'), (r.districts || []).join(t('cp.live.sep')) || t('common.none')],
       [t('cp.live.format'), t('cp.live.format.value', { team: r.team_size, q: r.questions_per_battle, daily: r.daily_battles })],
     ].filter(Boolean);
-    return h('section', { class: 'comp-live', testid: 'competition-live', 'aria-label': t('cp.live.title') },
-      h('dl', { class: 'comp-facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
-      h('p', { class: 'muted small' }, t('cp.live.next')));
+    return [
+      h('section', { class: 'comp-live', testid: 'competition-live', 'aria-label': t('cp.live.title') },
+        h('dl', { class: 'comp-facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]))),
+      liveSlot(c),
+    ];
+  }
+
+  /**
+   * 实时战况, loaded on demand: the rest of the page does not depend on the
+   * big screen's feed module (/screen/feed.js) loading.
+   */
+  function liveSlot(c) {
+    const slot = h('div', { class: 'comp-rt-slot' });
+    import('../live.js')
+      .then((m) => { if (slot.isConnected) fill(slot, m.liveStandings(c)); })
+      .catch((err) => {
+        if (slot.isConnected) fill(slot, h('p', { class: 'notice notice-error', role: 'alert' }, t('error.load', { msg: err.message })));
+      });
+    return slot;
   }
 
   mount(h('section', { class: 'page competitions', testid: 'page-competitions' },
