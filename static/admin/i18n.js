@@ -466,7 +466,6 @@ const STRINGS = {
     'cp.live.sep': '、',
     'cp.live.format': '赛制',
     'cp.live.format.value': '每队 {team} 人，每场 {q} 题，每人每天 {daily} 场计分',
-    'cp.live.next': '实时排名和成绩导出将在后台后续版本提供；会员可在答题端查看排名。',
   },
   en: {
     'app.title': 'Four Histories Quiz · Console',
@@ -931,7 +930,6 @@ const STRINGS = {
     'cp.live.sep': ', ',
     'cp.live.format': 'Format',
     'cp.live.format.value': '{team} per team, {q} questions per battle, {daily} counted battles per member per day',
-    'cp.live.next': 'Live standings and exports come to the console next; members already see the standings in the quiz app.',
   },
 };
 
