@@ -324,6 +324,87 @@ async fn an_organizer_signs_in_and_reads_every_console_page_in_chromium() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_runs_a_district_battle_that_the_big_screen_follows_in_chromium() {
+    const NAME: &str = "组织者";
+    const PASSWORD: &str = "正确的密码 horse battery";
+    if skip_browser("district.mjs") {
+        return;
+    }
+    // Quick timers; a full 2 v 2 forms as soon as the four are in, so
+    // uneven battles keep their default wait.
+    let server = TestServer::start_with(|c| {
+        c.duel.countdown = Duration::from_millis(1500);
+        c.duel.reveal_pause = Duration::from_millis(1500);
+    })
+    .await;
+    server.add_organizer(NAME, PASSWORD).await;
+    // The answer key, for the members who answer right (or wrong) on purpose:
+    // each question's prompt, options and right options as shown.
+    let key: Vec<_> = server
+        .bank
+        .questions()
+        .iter()
+        .map(|q| {
+            serde_json::json!({
+                "prompt": q.prompt,
+                "options": q.options,
+                "answer": q.answer.indices().map(|i| &q.options[i]).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("answer-key.json");
+    std::fs::write(&key_file, serde_json::to_vec(&key).unwrap()).unwrap();
+    let stdout = run_script(
+        &server,
+        "district.mjs",
+        &[NAME, PASSWORD, key_file.to_str().unwrap()],
+    )
+    .await;
+    let id_after = |prefix: &str| -> i64 {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("the script prints {prefix}"))
+            .trim()
+            .parse()
+            .expect("a numeric id")
+    };
+    let battle = id_after("BATTLE_ID ");
+    id_after("COMPETITION_ID ");
+    server.settle().await;
+    let app = server.app();
+    // Every click went through the real server: four members, three questions.
+    let answers = app.stores.answers.session_answers(battle).await.unwrap();
+    assert_eq!(answers.len(), 12, "answers of battle {battle}");
+    assert_eq!(answers.iter().filter(|a| a.correct).count(), 6);
+    let stored = app
+        .stores
+        .matches
+        .stored_match(battle)
+        .await
+        .unwrap()
+        .expect("the battle is stored");
+    assert_eq!(stored.mode, "district");
+    let mut correct: Vec<_> = stored.players.iter().map(|p| p.correct).collect();
+    correct.sort();
+    assert_eq!(correct, [Some(0), Some(0), Some(3), Some(3)]);
+    for shot in [
+        "district-console",
+        "district-screen-before",
+        "district-home",
+        "district-battle",
+        "district-result-win",
+        "district-result-lose",
+        "district-screen-after",
+        "district-standings",
+    ] {
+        let shot = repo_path(&format!("target/browser-screenshots/{shot}.png"));
+        assert!(shot.exists(), "{} is missing", shot.display());
+    }
+}
+
 /// `from` copied into `to`, folders and all.
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
