@@ -605,6 +605,10 @@ pub fn found_counts(seekers: &[RaceSeeker], now: Instant, max_players: usize) ->
 /// A group smaller than `max_players` forms only when everyone in it has
 /// waited [`SMALL_RACE_AFTER`]. No member is in a group twice. Returns
 /// indices into `seekers`; bots are the runtime's business.
+/// Candidates sorted before the rest for each race's first member: enough
+/// to fill a race in all but crowded, ill-fitting queues.
+const NEAREST_FIRST: usize = 16;
+
 pub fn form_races(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> Vec<Vec<usize>> {
     let max_players = max_players.clamp(2, MAX_RACE_PLAYERS);
     let waited = |i: usize| now.saturating_duration_since(seekers[i].since);
@@ -622,7 +626,9 @@ pub fn form_races(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> V
         let mut candidates: Vec<usize> = (0..seekers.len())
             .filter(|&j| j != anchor && !taken[j] && fits(anchor, j))
             .collect();
-        candidates.sort_by(|&a, &b| {
+        // Nearest first; a total order, so any prefix of it is the same
+        // whether the whole list or only that prefix was sorted.
+        let nearer = |&a: &usize, &b: &usize| {
             let (x, y) = (&seekers[a], &seekers[b]);
             (x.rating - me.rating)
                 .abs()
@@ -634,10 +640,10 @@ pub fn form_races(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> V
                         .cmp(&y.rank.points().abs_diff(me.rank.points())),
                 )
                 .then((x.since, x.ticket).cmp(&(y.since, y.ticket)))
-        });
-        let grow = |only_veterans: bool| {
+        };
+        let grow = |candidates: &[usize], only_veterans: bool| {
             let mut group = vec![anchor];
-            for &j in &candidates {
+            for &j in candidates {
                 if group.len() == max_players {
                     break;
                 }
@@ -647,12 +653,27 @@ pub fn form_races(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> V
             }
             group
         };
-        let mut group = grow(false);
+        // Sorting every candidate for every anchor made a step quadratic
+        // in the queue's length (times its log): sort the nearest few
+        // first, and the rest only when they do not fill the race.
+        let sorted = if candidates.len() > NEAREST_FIRST {
+            candidates.select_nth_unstable_by(NEAREST_FIRST, nearer);
+            candidates[..NEAREST_FIRST].sort_by(nearer);
+            NEAREST_FIRST
+        } else {
+            candidates.sort_by(nearer);
+            candidates.len()
+        };
+        let mut group = grow(&candidates[..sorted], false);
+        if group.len() < max_players && sorted < candidates.len() {
+            candidates.sort_by(nearer);
+            group = grow(&candidates, false);
+        }
         if group.len() < max_players {
             if !veteran(anchor) {
                 continue;
             }
-            group = grow(true);
+            group = grow(&candidates, true);
             if group.len() < 2 {
                 continue;
             }
