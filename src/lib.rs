@@ -17,6 +17,7 @@ pub mod bank;
 pub mod domain;
 pub mod http;
 pub mod load;
+pub mod persist_bench;
 pub mod rooms;
 pub mod seed;
 pub mod server;

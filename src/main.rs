@@ -39,6 +39,33 @@ enum Command {
     /// Fill a database with members and plausible answers (benchmarks,
     /// demos). Never point it at a database members really use.
     Seed(SeedArgs),
+    /// Measure answer persistence: the batched writer against one INSERT
+    /// per answer, on a scratch database of its own; with Redis, the
+    /// leaderboard's update rate and top-10 reads meanwhile.
+    PersistBench(PersistBenchArgs),
+}
+
+#[derive(Args)]
+struct PersistBenchArgs {
+    /// `postgres://…`: make a scratch database on this server (dropped
+    /// afterwards); unset for SQLite in a temporary directory.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// `redis://…`: also measure the leaderboard (keys under a prefix of
+    /// their own, deleted afterwards).
+    #[arg(long, env = "REDIS_URL")]
+    redis_url: Option<String>,
+    #[arg(long, default_value_t = 200_000)]
+    rows: usize,
+    #[arg(long, default_value_t = 5_000)]
+    baseline_rows: usize,
+    #[arg(long, default_value_t = 1_000)]
+    members: usize,
+    #[arg(long, default_value_t = 200_000)]
+    board_events: usize,
+    /// Also write the report as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -110,18 +137,45 @@ struct LoadArgs {
     /// New players per second while ramping up.
     #[arg(long, default_value_t = 200.0)]
     ramp: f64,
-    /// Seconds each player keeps playing.
+    /// Seconds each player keeps playing; then it finishes its set or
+    /// match, leaves its queue and hangs up, and the run ends by itself.
     #[arg(long, default_value_t = 30)]
     duration: u64,
-    /// Mean think time before each answer, in ms (each drawn from 0.5–1.5×).
+    /// Mean think time before each answer, in ms. Each is drawn from a
+    /// log-normal distribution with this mean (see --think-sigma), capped
+    /// at the question's time limit less 1 s.
     #[arg(long, default_value_t = 1500)]
     think_ms: u64,
+    /// σ of the think time's log-normal distribution: 0.5 puts 90 % of
+    /// answers between 0.39 and 2 × the mean; 0 makes every think equal.
+    #[arg(long, default_value_t = 0.5)]
+    think_sigma: f64,
+    /// What the simulated members play: one of idle, solo, duel, ladder,
+    /// district, or a weighted mix as a comma-separated list, e.g.
+    /// `duel=50,solo=30,idle=20` (weights are relative; a name without
+    /// `=N` weighs 1). Members are dealt out in proportion, interleaved
+    /// over the ramp. idle: connected, answering the server's pings and
+    /// sending `ping` every --heartbeat-s; solo: practice sets of 20;
+    /// duel: duels from the queue (taking the bot offered after a wait);
+    /// ladder: 争上游 races of four; district: battles of --competition.
+    #[arg(long, default_value = "solo")]
+    scenario: dati::load::Mix,
+    /// The running district competition that district players battle in
+    /// (create and publish it beforehand, starting in the past). Its
+    /// members are spread round-robin over its districts.
+    #[arg(long)]
+    competition: Option<i64>,
+    /// Seconds between idle players' `ping` heartbeats (0: none; they
+    /// still answer the server's websocket pings).
+    #[arg(long, default_value_t = 25)]
+    heartbeat_s: u64,
+    /// Worker threads for the generator (0: one per core it may run on,
+    /// so `taskset -c 1` gives one).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
     /// The server's pid, to sample its CPU time and memory from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
-    /// What the simulated members play.
-    #[arg(long, value_enum, default_value = "solo")]
-    scenario: dati::load::Scenario,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -281,11 +335,41 @@ fn main() -> ExitCode {
             organizer_add(&name, database)
         }
         Command::Seed(args) => seed(args),
+        Command::PersistBench(args) => persist_bench(args),
         Command::Leaderboard(LeaderboardCommand::Rebuild {
             database,
             redis_url,
             redis_prefix,
         }) => leaderboard_rebuild(database, redis_url, &redis_prefix),
+    }
+}
+
+fn persist_bench(args: PersistBenchArgs) -> ExitCode {
+    let config = dati::persist_bench::PersistBenchConfig {
+        database_url: args.database_url.filter(|u| !u.is_empty()),
+        redis_url: args.redis_url.filter(|u| !u.is_empty()),
+        rows: args.rows,
+        baseline_rows: args.baseline_rows,
+        members: args.members,
+        board_events: args.board_events,
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(dati::persist_bench::run(&config)) {
+        Ok(report) => {
+            print!("{report}");
+            if let Some(path) = args.json {
+                let text = serde_json::to_string_pretty(&report).expect("report serializes");
+                if let Err(e) = std::fs::write(&path, text) {
+                    eprintln!("cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("persist-bench failed: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -706,10 +790,17 @@ fn load(args: LoadArgs) -> ExitCode {
         ramp_per_sec: args.ramp,
         duration: std::time::Duration::from_secs(args.duration),
         think: std::time::Duration::from_millis(args.think_ms),
+        think_sigma: args.think_sigma,
+        heartbeat: Some(std::time::Duration::from_secs(args.heartbeat_s)),
         server_pid: args.server_pid,
-        scenario: args.scenario,
+        mix: args.scenario,
+        competition: args.competition,
     };
-    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if args.threads > 0 {
+        runtime.worker_threads(args.threads);
+    }
+    let runtime = runtime.enable_all().build().expect("tokio runtime");
     match runtime.block_on(dati::load::run(config)) {
         Ok(report) => {
             println!("{report}");
