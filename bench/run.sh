@@ -1,43 +1,172 @@
 #!/usr/bin/env bash
-# Runs dati's load scenarios on this machine: the server pinned to core 0,
-# the load generator to core 1, loopback only, embedded defaults (SQLite in a
-# scratch data dir). Prints each report and leaves JSON in target/bench/.
-# Stops by itself. Usage: bench/run.sh [quick]
+# Runs dati's standard load scenarios on this machine: the server pinned to
+# core 0, the load generator to core 1, loopback only. First on the
+# embedded defaults (SQLite in a scratch data dir, in-process boards); then,
+# when DATABASE_URL and REDIS_URL are both set, on PostgreSQL (a scratch
+# database, made with psql and dropped afterwards) and Redis (a key prefix
+# of its own). Each backend's answer persistence is measured against one
+# INSERT per answer (`dati persist-bench`). Stops by itself.
+#
+# Prints each report, leaves JSON in target/bench/, and writes the tables
+# into docs/performance.md between the "bench:begin" and "bench:end"
+# markers, with the date, machine and commit.
+#
+# Usage: bench/run.sh [quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${BENCH_PORT:-18499}"
 OUT=target/bench
 mkdir -p "$OUT"
+ROWS="$OUT/rows.md"
+: >"$ROWS"
 cargo build --release --quiet
+DATI=./target/release/dati
 
-DATA="$(mktemp -d)"
-cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$DATA"; }
+DATA=""
+SERVER=""
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  [ -n "$DATA" ] && rm -rf "$DATA"
+  [ -n "${PG_DB:-}" ] && psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1
+  true
+}
 trap cleanup EXIT
 
-DATI_BIND="127.0.0.1:$PORT" DATI_DATA_DIR="$DATA" RUST_LOG=warn DATABASE_URL= \
-  taskset -c 0 ./target/release/dati serve >"$OUT/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+# start_server LABEL [ENV=VALUE …]: a fresh server on core 0.
+start_server() {
+  local label="$1"; shift
+  DATA="$(mktemp -d)"
+  env DATI_BIND="127.0.0.1:$PORT" DATI_DATA_DIR="$DATA" RUST_LOG=warn DATABASE_URL= REDIS_URL= \
+    "$@" taskset -c 0 "$DATI" serve >"$OUT/server-$label.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.2; done
+  echo "the server did not start; see $OUT/server-$label.log" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+  SERVER=""
+  rm -rf "$DATA"; DATA=""
+}
+
+# competition ENV…: a running district competition of four districts,
+# created through the organizer API; prints its id.
+competition() {
+  local jar="$OUT/organizer.cookies" now
+  printf 'bench-password-1234\n' | env "$@" DATI_DATA_DIR="$DATA" "$DATI" organizer add bench >/dev/null
+  curl -sf -c "$jar" -H 'content-type: application/json' \
+    -d '{"name":"bench","password":"bench-password-1234"}' "http://127.0.0.1:$PORT/api/admin/session" >/dev/null
+  now=$(($(date +%s) * 1000))
+  local id
+  id=$(curl -sf -b "$jar" -H 'content-type: application/json' -d "{\"title\":\"压测·四史知识区域PK赛\",
+      \"starts_at_ms\":$((now - 1000)),\"ends_at_ms\":$((now + 3600000)),\"questions\":{\"kind\":\"filter\"},
+      \"team_size\":5,\"questions_per_battle\":5,\"daily_battles\":100,
+      \"districts\":[\"市南区\",\"市北区\",\"崂山区\",\"黄岛区\"]}" \
+    "http://127.0.0.1:$PORT/api/admin/competitions" | sed -E 's/.*"id":([0-9]+).*/\1/')
+  curl -sf -b "$jar" -H 'content-type: application/json' -d '{"version":1}' \
+    "http://127.0.0.1:$PORT/api/admin/competitions/$id/publish" >/dev/null
+  echo "$id"
+}
 
 run() {
   local name="$1"; shift
   echo "== $name: $*"
-  taskset -c 1 ./target/release/dati load --target "http://127.0.0.1:$PORT" --server-pid "$SERVER" \
-    --json "$OUT/$name.json" "$@"
+  taskset -c 1 "$DATI" load --target "http://127.0.0.1:$PORT" --server-pid "$SERVER" \
+    --json "$OUT/$name.json" --markdown "$ROWS" --name "$name" "$@"
   echo
 }
 
-if [ "${1:-}" = quick ]; then
-  run solo-200 --players 200 --ramp 200 --duration 10 --think-ms 1000
-  exit 0
+# scenarios LABEL ENV…: the standard scenarios on one backend.
+scenarios() {
+  local label="$1"; shift
+  {
+    echo
+    echo "**$label**"
+    echo
+    echo "| scenario | players | joins/s | matches/s | answers/s | ack p50 | ack p99 | ack p99.9 | fan-out p99 | server CPU/answer | RSS/player | errors |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  } >>"$ROWS"
+  start_server "$label" "$@"
+  if [ "$QUICK" = 1 ]; then
+    run solo-200 --players 200 --ramp 200 --duration 10 --think-ms 1000
+    stop_server
+    return
+  fi
+  # Connected players doing nothing but heartbeats: memory per player.
+  run idle-5000 --scenario idle --players 5000 --ramp 2500 --duration 10
+  # Practice players answering about once a second.
+  run solo-500 --players 500 --ramp 250 --duration 20 --think-ms 1000
+  # 1,000 duels from the queue, one each, default timers.
+  run duel-1000 --scenario duel --players 2000 --ramp 1000 --duration 1 --think-ms 1500
+  # 500 争上游 races of four from the ladder queue, one each.
+  run ladder-500 --scenario ladder --players 2000 --ramp 1000 --duration 1 --think-ms 1500
+  # 100 district battles of 5 v 5 in one competition.
+  local id
+  id=$(competition "$@")
+  run district-100 --scenario district --competition "$id" --players 1000 --ramp 500 --duration 1 --think-ms 1500
+  # An event's evening: everything at once.
+  run mix-2000 --scenario duel=30,solo=30,ladder=10,district=10,idle=20 --competition "$id" \
+    --players 2000 --ramp 1000 --duration 20 --think-ms 1500
+  stop_server
+}
+
+persistence() {
+  {
+    echo
+    echo "**Answer persistence** (\`dati persist-bench\`: 200,000 answers through the writer, 5,000 one INSERT at a time)"
+    echo
+    echo "| backend | batched writer | one INSERT per answer | ratio |"
+    echo "|---|---|---|---|"
+  } >>"$ROWS"
+  echo "== persist-bench (SQLite)"
+  DATABASE_URL= REDIS_URL= taskset -c 0 "$DATI" persist-bench --markdown "$ROWS" --json "$OUT/persist-sqlite.json"
+  if [ "$BACKENDS" = 1 ]; then
+    echo "== persist-bench (PostgreSQL, Redis)"
+    taskset -c 0 "$DATI" persist-bench --markdown "$ROWS" --json "$OUT/persist-postgres.json"
+  fi
+}
+
+QUICK=0
+[ "${1:-}" = quick ] && QUICK=1
+BACKENDS=0
+if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
+  if command -v psql >/dev/null; then
+    BACKENDS=1
+  else
+    echo "DATABASE_URL and REDIS_URL are set but psql is missing: PostgreSQL runs skipped" >&2
+  fi
 fi
-# Practice players answering about once a second.
-run solo-500 --players 500 --ramp 250 --duration 20 --think-ms 1000
-# Many connected players, answering rarely: memory per player.
-run solo-2000-slow --players 2000 --ramp 1000 --duration 12 --think-ms 4000
-# 1,000 duels from the queue, one each, default timers.
-run duel-1000 --scenario duel --players 2000 --ramp 1000 --duration 1 --think-ms 1500
-# 500 争上游 races of four from the ladder queue, one each, default timers.
-run ladder-500 --scenario ladder --players 2000 --ramp 1000 --duration 1 --think-ms 1500
-echo "machine: $(nproc) cores, $(uname -r); commit $(git rev-parse --short HEAD)"
+
+scenarios "Embedded (SQLite, in-process boards)"
+if [ "$BACKENDS" = 1 ]; then
+  PG_DB="dati_bench_$$"
+  psql "$DATABASE_URL" -qc "CREATE DATABASE $PG_DB" >/dev/null
+  PG_URL="${DATABASE_URL%/*}/$PG_DB"
+  scenarios "PostgreSQL and Redis" DATABASE_URL="$PG_URL" REDIS_URL="$REDIS_URL" DATI_REDIS_PREFIX="dati_bench_$$:"
+  redis-cli -u "$REDIS_URL" --scan --pattern "dati_bench_$$:*" | xargs -r redis-cli -u "$REDIS_URL" del >/dev/null
+fi
+[ "$QUICK" = 1 ] || persistence
+
+MACHINE="$(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -r)"
+COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes')"
+BLOCK="$OUT/block.md"
+{
+  echo "<!-- bench:begin (written by bench/run.sh; do not edit by hand) -->"
+  echo "### Latest bench/run.sh: $(date -u +%Y-%m-%d), commit $COMMIT"
+  echo
+  echo "Machine: $MACHINE. Server on core 0, \`dati load\` on core 1."
+  cat "$ROWS"
+  echo "<!-- bench:end -->"
+} >"$BLOCK"
+if [ "$QUICK" = 0 ]; then
+  awk -v block="$BLOCK" '
+    /<!-- bench:begin/ { while ((getline line < block) > 0) print line; skip = 1; next }
+    /<!-- bench:end/ { skip = 0; next }
+    !skip { print }
+  ' docs/performance.md >"$OUT/performance.md"
+  mv "$OUT/performance.md" docs/performance.md
+  echo "docs/performance.md updated"
+fi
+cat "$BLOCK"

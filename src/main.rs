@@ -66,6 +66,9 @@ struct PersistBenchArgs {
     /// Also write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Append the report as markdown rows to this file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -179,6 +182,13 @@ struct LoadArgs {
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Append the report as one row of docs/performance.md's table to this
+    /// file, named by `--name`.
+    #[arg(long, requires = "name")]
+    markdown: Option<PathBuf>,
+    /// The scenario's name in the markdown row.
+    #[arg(long)]
+    name: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -363,6 +373,12 @@ fn persist_bench(args: PersistBenchArgs) -> ExitCode {
                     eprintln!("cannot write {}: {e}", path.display());
                     return ExitCode::FAILURE;
                 }
+            }
+            if let Some(path) = args.markdown
+                && let Err(e) = append(&path, &report.markdown_rows())
+            {
+                eprintln!("cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS
         }
@@ -783,6 +799,15 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
 fn load(args: LoadArgs) -> ExitCode {
     let config = dati::load::LoadConfig {
         target: args.target,
@@ -810,6 +835,12 @@ fn load(args: LoadArgs) -> ExitCode {
                     eprintln!("cannot write {}: {e}", path.display());
                     return ExitCode::FAILURE;
                 }
+            }
+            if let (Some(path), Some(name)) = (args.markdown, args.name)
+                && let Err(e) = append(&path, &report.markdown_row(&name))
+            {
+                eprintln!("cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS
         }

@@ -60,6 +60,23 @@ pub struct BoardReport {
     pub top10_p99_ms: f64,
 }
 
+impl PersistReport {
+    /// Lines for docs/performance.md (bench/run.sh).
+    pub fn markdown_rows(&self) -> String {
+        let mut out = format!(
+            "| {} | {:.0} rows/s | {:.0} rows/s | {:.1}× |\n",
+            self.backend, self.batched_rows_per_sec, self.baseline_rows_per_sec, self.ratio
+        );
+        if let Some(b) = &self.leaderboard {
+            out.push_str(&format!(
+                "| redis board | {:.0} events/s (×3 buckets) | top-10 p50 {:.2} ms | top-10 p99 {:.2} ms |\n",
+                b.updates_per_sec, b.top10_p50_ms, b.top10_p99_ms
+            ));
+        }
+        out
+    }
+}
+
 impl std::fmt::Display for PersistReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "backend                 {}", self.backend)?;

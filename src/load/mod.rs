@@ -352,6 +352,33 @@ impl Report {
     pub fn scenario(&self, s: Scenario) -> Option<&ScenarioReport> {
         self.scenarios.iter().find(|r| r.scenario == s)
     }
+
+    /// One line of docs/performance.md's table (bench/run.sh writes its
+    /// header).
+    pub fn markdown_row(&self, name: &str) -> String {
+        let or_dash = |v: Option<f64>, unit: &str, digits: usize| {
+            v.map_or("–".to_owned(), |v| format!("{v:.digits$} {unit}"))
+        };
+        let errors: u64 = self.errors.values().sum();
+        format!(
+            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} | {} |\n",
+            self.players,
+            self.joins_per_s,
+            self.matches_per_s,
+            self.answers_per_s,
+            self.ack.p50_ms,
+            self.ack.p99_ms,
+            self.ack.p999_ms,
+            if self.fanout.samples > 0 {
+                format!("{:.2} ms", self.fanout.p99_ms)
+            } else {
+                "–".to_owned()
+            },
+            or_dash(self.server_cpu_us_per_answer, "µs", 0),
+            or_dash(self.server_rss_kb_per_player, "KB", 1),
+            errors,
+        )
+    }
 }
 
 impl fmt::Display for Report {
