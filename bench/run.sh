@@ -55,12 +55,12 @@ stop_server() {
 # created through the organizer API; prints its id.
 competition() {
   local jar="$OUT/organizer.cookies" now
-  printf 'bench-password-1234\n' | env "$@" DATI_DATA_DIR="$DATA" "$DATI" organizer add bench >/dev/null
-  curl -sf -c "$jar" -H 'content-type: application/json' \
+  printf 'bench-password-1234\n' | env DATABASE_URL= "$@" DATI_DATA_DIR="$DATA" "$DATI" organizer add bench >/dev/null
+  curl -sSf -c "$jar" -H 'content-type: application/json' \
     -d '{"name":"bench","password":"bench-password-1234"}' "http://127.0.0.1:$PORT/api/admin/session" >/dev/null
   now=$(($(date +%s) * 1000))
   local id
-  id=$(curl -sf -b "$jar" -H 'content-type: application/json' -d "{\"title\":\"压测·四史知识区域PK赛\",
+  id=$(curl -sSf -b "$jar" -H 'content-type: application/json' -d "{\"title\":\"压测·四史知识区域PK赛\",
       \"starts_at_ms\":$((now - 1000)),\"ends_at_ms\":$((now + 3600000)),\"questions\":{\"kind\":\"filter\"},
       \"team_size\":5,\"questions_per_battle\":5,\"daily_battles\":100,
       \"districts\":[\"市南区\",\"市北区\",\"崂山区\",\"黄岛区\"]}" \
@@ -105,6 +105,7 @@ scenarios() {
   # 100 district battles of 5 v 5 in one competition.
   local id
   id=$(competition "$@")
+  [ -n "$id" ] || { echo "no competition to battle in" >&2; exit 1; }
   run district-100 --scenario district --competition "$id" --players 1000 --ramp 500 --duration 1 --think-ms 1500
   # An event's evening: everything at once.
   run mix-2000 --scenario duel=30,solo=30,ladder=10,district=10,idle=20 --competition "$id" \
