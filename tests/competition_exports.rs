@@ -8,9 +8,9 @@ mod common;
 
 use std::io::Cursor;
 
-use common::matches::{Backend, Play, play_on, server};
-use common::{TestServer, WsClient};
-use dati::ws::protocol::{ClientMsg, MatchBody, MatchEvent, ServerMsg};
+use common::TestServer;
+use common::battles::{battle, queue};
+use common::matches::{Backend, Play, server};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -168,29 +168,6 @@ fn beijing(at_ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", of_day / 60, of_day % 60)
 }
 
-async fn queue(c: &mut WsClient, competition_id: i64) {
-    c.send(&ClientMsg::DistrictQueue { competition_id }).await;
-    match c.recv().await {
-        ServerMsg::DistrictQueued { counted, .. } => assert!(counted),
-        other => panic!("expected district_queued, got {other:?}"),
-    }
-}
-
-async fn battle(mut c: WsClient, bank: std::sync::Arc<dati::bank::Bank>, how: Play) {
-    let (match_id, started) = loop {
-        match c.recv().await {
-            ServerMsg::DistrictSearching { .. } => {}
-            ServerMsg::Match(MatchEvent {
-                match_id,
-                body: MatchBody::MatchStarted(s),
-                ..
-            }) => break (match_id, s),
-            other => panic!("expected match_started, got {other:?}"),
-        }
-    };
-    play_on(&mut c, &bank, how, match_id, started).await;
-}
-
 async fn an_organizer_exports_standings_and_members(backend: Backend) {
     let Some(env) = server(
         backend,
@@ -239,11 +216,11 @@ async fn an_organizer_exports_standings_and_members(backend: Backend) {
     let south = server.member_of("南区小王", "市南区").await;
     let laoshan = server.member_of("崂山老李", "崂山区").await;
     let (mut a, mut b) = (south.connect().await, laoshan.connect().await);
-    queue(&mut a, id).await;
-    queue(&mut b, id).await;
+    assert!(queue(&mut a, id).await, "counted");
+    assert!(queue(&mut b, id).await, "counted");
     tokio::join!(
-        battle(a, server.bank.clone(), Play::Right),
-        battle(b, server.bank.clone(), Play::Wrong)
+        battle(&mut a, &server.bank, Play::Right),
+        battle(&mut b, &server.bank, Play::Wrong)
     );
     server.settle().await;
 

@@ -26,16 +26,8 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&app, &headers) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden_origin",
-            "不允许从该来源连接",
-        )
-        .into_response();
-    }
-    if app.shutdown.is_cancelled() {
-        return ApiError::unavailable().into_response();
+    if let Err(refused) = may_upgrade(&app, &headers) {
+        return refused.into_response();
     }
     let member = match member_from_headers(&app, &headers).await {
         Ok(m) => m,
@@ -47,6 +39,22 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(0)
         .on_upgrade(move |socket| tracker.track_future(socket::run(app, member, socket)))
+}
+
+/// What every websocket upgrade checks first: the origin, and that the
+/// server is not shutting down.
+pub(crate) fn may_upgrade(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+    if !origin_allowed(app, headers) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_origin",
+            "不允许从该来源连接",
+        ));
+    }
+    if app.shutdown.is_cancelled() {
+        return Err(ApiError::unavailable());
+    }
+    Ok(())
 }
 
 /// Browsers always send `Origin` on a websocket upgrade; it must be this

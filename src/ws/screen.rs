@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::origin_allowed;
+use super::may_upgrade;
 use crate::http::error::ApiError;
 use crate::rooms::district::screen::{Watch, WatchError};
 use crate::server::App;
@@ -41,16 +41,8 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&app, &headers) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden_origin",
-            "不允许从该来源连接",
-        )
-        .into_response();
-    }
-    if app.shutdown.is_cancelled() {
-        return ApiError::unavailable().into_response();
+    if let Err(refused) = may_upgrade(&app, &headers) {
+        return refused.into_response();
     }
     let Ok(permit) = app.screen_permits.clone().try_acquire_owned() else {
         return ApiError::new(
