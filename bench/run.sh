@@ -85,24 +85,39 @@ scenarios() {
     echo
     echo "**$label**"
     echo
-    echo "| scenario | players | joins/s | matches/s | answers/s | ack p50 | ack p99 | ack p99.9 | fan-out p99 | server CPU/answer | RSS/player | errors |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| scenario | players | joins/s | matches/s | answers/s | ack p50 | ack p99 | ack p99.9 | fan-out p99 | server CPU/answer | server CPU/join | RSS/player | peak RSS | durable p99 | errors |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   } >>"$ROWS"
-  start_server "$label" "$@"
   if [ "$QUICK" = 1 ]; then
+    start_server "$label" "$@"
     run solo-200 --players 200 --ramp 200 --duration 10 --think-ms 1000
     stop_server
     return
   fi
+  # A fresh server for each scenario, so that each RSS figure is its own.
   # Connected players doing nothing but heartbeats: memory per player.
-  run idle-5000 --scenario idle --players 5000 --ramp 2500 --duration 10
+  start_server "$label" "$@"
+  run "idle-$BIG" --scenario idle --players "$BIG" --ramp 2000 --duration 15
+  stop_server
   # Practice players answering about once a second.
+  start_server "$label" "$@"
   run solo-500 --players 500 --ramp 250 --duration 20 --think-ms 1000
+  stop_server
+  # The whole crowd in play, each answering about every 10 s: memory in
+  # play, and acknowledgements while thousands join.
+  start_server "$label" "$@"
+  run "solo-$BIG" --players "$BIG" --ramp 2000 --duration 30 --think-ms 10000
+  stop_server
   # 1,000 duels from the queue, one each, default timers.
+  start_server "$label" "$@"
   run duel-1000 --scenario duel --players 2000 --ramp 1000 --duration 1 --think-ms 1500
+  stop_server
   # 500 争上游 races of four from the ladder queue, one each.
+  start_server "$label" "$@"
   run ladder-500 --scenario ladder --players 2000 --ramp 1000 --duration 1 --think-ms 1500
+  stop_server
   # 100 district battles of 5 v 5 in one competition.
+  start_server "$label" "$@"
   local id
   id=$(competition "$@")
   [ -n "$id" ] || { echo "no competition to battle in" >&2; exit 1; }
@@ -131,6 +146,11 @@ persistence() {
 
 QUICK=0
 [ "${1:-}" = quick ] && QUICK=1
+# Each player holds a socket in the server and one in the generator: raise
+# the open-file limit as far as allowed, and size the big runs to it.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+BIG=$(( $(ulimit -n) - 1000 ))
+[ "$BIG" -gt 19000 ] && BIG=19000
 BACKENDS=0
 if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
   if command -v psql >/dev/null; then

@@ -10,6 +10,9 @@ use dati::bank::{Bank, BankErrors};
 use dati::server::{self, Config};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "dati",

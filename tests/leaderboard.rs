@@ -1380,3 +1380,60 @@ async fn ladder_rebuild(board: &dyn Leaderboard) {
         )
     );
 }
+
+/// A batch far larger than one Redis apply script (it goes as several in
+/// one pipeline), mixing adds, sets, removals and credits in an order that
+/// matters, ends the same on Redis as in memory.
+async fn large_batch(board: &dyn Leaderboard) -> Vec<Vec<Standing>> {
+    let season = PeriodKey::Season(7);
+    let mut updates = Vec::new();
+    for round in 0..4 {
+        let events: Vec<ScoreEvent> = (1..=60)
+            .map(|m| ev(m, (m * 7 + round * 3) % 40 + 1, MONDAY + round * 1000 + m))
+            .collect();
+        updates.push(Update::Add(Board::Solo, events));
+        // Set, then (for every third member) remove again: the removal must
+        // come after the set even when they fall in different scripts.
+        for m in 1..=30 {
+            updates.push(Update::Set(
+                Board::Ladder,
+                season,
+                vec![ev(m, 100 * round + m, MONDAY + round * 1000 + m)],
+            ));
+            if m % 3 == 0 && round < 3 {
+                updates.push(Update::Remove(Board::Ladder, season, vec![m]));
+            }
+        }
+        updates.push(Update::Credit(
+            Board::CompetitionDistricts,
+            PeriodKey::Competition(3),
+            (0..4).map(|d| ev(d, 2 - d % 3, MONDAY + round)).collect(),
+        ));
+    }
+    board.apply(&updates).await.unwrap();
+    let mut boards = Vec::new();
+    for (b, key) in [
+        (Board::Solo, PeriodKey::AllTime),
+        (Board::Solo, Period::Week.key(MONDAY)),
+        (Board::Solo, Period::Day.key(MONDAY)),
+        (Board::Ladder, season),
+        (Board::CompetitionDistricts, PeriodKey::Competition(3)),
+    ] {
+        boards.push(board.top(b, key, 100).await.unwrap());
+    }
+    boards
+}
+
+#[tokio::test]
+async fn a_batch_larger_than_one_redis_script_applies_as_in_memory() {
+    let Some(redis) =
+        RedisTestBoard::connect("a_batch_larger_than_one_redis_script_applies_as_in_memory").await
+    else {
+        return;
+    };
+    let expected = large_batch(&MemoryLeaderboard::new()).await;
+    assert_eq!(expected[0].len(), 60);
+    assert_eq!(expected[3].len(), 30);
+    assert_eq!(large_batch(redis.board.as_ref()).await, expected);
+    redis.delete().await;
+}

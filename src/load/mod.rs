@@ -340,8 +340,17 @@ pub struct Report {
     pub server_cpu_pct: Option<f64>,
     /// Server CPU time per answer over the run, in µs.
     pub server_cpu_us_per_answer: Option<f64>,
+    /// Server CPU time per join (sign-in, handshake, first request), in
+    /// µs: everything the server did over the run divided by the joins, so
+    /// meaningful for idle players only.
+    pub server_cpu_us_per_join: Option<f64>,
     /// Server memory growth per connected player, in KB.
     pub server_rss_kb_per_player: Option<f64>,
+    /// From the server's `/metrics` after the run: how long the oldest op
+    /// of each write batch took from being queued to being committed, over
+    /// the server's last minute (p99 and max, in ms).
+    pub durable_p99_ms: Option<f64>,
+    pub durable_max_ms: Option<f64>,
     /// The generator's own CPU time over the run.
     pub generator_cpu_s: Option<f64>,
     /// …as a share of one core: near 100 % × its cores, it is the limit.
@@ -361,7 +370,7 @@ impl Report {
         };
         let errors: u64 = self.errors.values().sum();
         format!(
-            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} | {} |\n",
+            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} | {} | {} | {} | {} |\n",
             self.players,
             self.joins_per_s,
             self.matches_per_s,
@@ -375,7 +384,21 @@ impl Report {
                 "–".to_owned()
             },
             or_dash(self.server_cpu_us_per_answer, "µs", 0),
+            // Per join only where nothing but joining happened.
+            or_dash(
+                self.server_cpu_us_per_join.filter(|_| self.answers == 0),
+                "µs",
+                0
+            ),
             or_dash(self.server_rss_kb_per_player, "KB", 1),
+            or_dash(
+                self.server_at_peak
+                    .as_ref()
+                    .map(|s| s.rss_kb as f64 / 1024.0),
+                "MB",
+                0
+            ),
+            or_dash(self.durable_p99_ms, "ms", 0),
             errors,
         )
     }
@@ -479,8 +502,17 @@ impl fmt::Display for Report {
         if let Some(us) = self.server_cpu_us_per_answer {
             writeln!(f, "server cpu/answer  {us:>10.1} µs")?;
         }
+        if let Some(us) = self.server_cpu_us_per_join {
+            writeln!(f, "server cpu/join    {us:>10.1} µs")?;
+        }
         if let Some(kb) = self.server_rss_kb_per_player {
             writeln!(f, "server rss/player  {kb:>10.1} KB")?;
+        }
+        if let (Some(p99), Some(max)) = (self.durable_p99_ms, self.durable_max_ms) {
+            writeln!(
+                f,
+                "durable within     {p99:>10.1} ms p99, {max:.1} ms max (the server's last minute)"
+            )?;
         }
         if let (Some(s), Some(pct)) = (self.generator_cpu_s, self.generator_cpu_pct) {
             writeln!(f, "generator cpu      {s:>10.2} s   ({pct:.0} % of a core)")?;
@@ -497,6 +529,41 @@ impl fmt::Display for Report {
     }
 }
 
+/// The target's address when it is an IPv4 loopback address.
+async fn loopback_server(target: &str) -> Option<std::net::SocketAddr> {
+    let url = reqwest::Url::parse(target).ok()?;
+    let host = url.host_str()?.to_owned();
+    let port = url.port_or_known_default()?;
+    tokio::net::lookup_host((host, port))
+        .await
+        .ok()?
+        .find(|addr| matches!(addr.ip(), std::net::IpAddr::V4(ip) if ip.is_loopback()))
+}
+
+/// The write batches' durability p99 and max in ms, from the server's
+/// Prometheus summary; None when it has no such batches or no `/metrics`.
+async fn durable_ms(http: &reqwest::Client, target: &str) -> Option<(f64, f64)> {
+    let text = http
+        .get(format!("{target}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let quantile = |q: &str| -> Option<f64> {
+        let prefix = format!("dati_write_durable_seconds{{quantile=\"{q}\"}} ");
+        let value: f64 = text
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix.as_str()))?
+            .trim()
+            .parse()
+            .ok()?;
+        Some(value * 1e3)
+    };
+    Some((quantile("0.99")?, quantile("1")?))
+}
+
 /// Runs the load and returns what it measured. Stops by itself.
 pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
     if config.ramp_per_sec.is_nan() || config.ramp_per_sec <= 0.0 {
@@ -509,6 +576,9 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
     let ws_url = target.replacen("http", "ws", 1) + "/ws";
     let http = reqwest::Client::builder()
         .tcp_nodelay(true)
+        // Sign-ins come in bursts of thousands; kept-alive, each would hold
+        // a second file descriptor on the server beside its websocket.
+        .pool_max_idle_per_host(64)
         .timeout(Duration::from_secs(30))
         .build()?;
     http.get(format!("{target}/healthz"))
@@ -531,9 +601,10 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
         stats.scenario(*s).players.fetch_add(1, Ordering::Relaxed);
     }
     let shared = Arc::new(Shared {
-        http,
+        http: http.clone(),
         target: target.clone(),
         ws_url,
+        loopback_server: loopback_server(&target).await,
         think: config.think,
         think_sigma: config.think_sigma.max(0.0),
         heartbeat: config.heartbeat.filter(|h| !h.is_zero()),
@@ -617,6 +688,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
     let ramp_s =
         (stats.last_join_us.load(Ordering::Relaxed) as f64 / 1e6).max(spacing.as_secs_f64());
     let peak = stats.peak_open.load(Ordering::Relaxed);
+    let durable = durable_ms(&http, &target).await;
     let fanout = stats.fanout.lock().expect("fan-out lock");
     let cpu = |b: &Option<ServerSample>, a: &Option<ServerSample>| match (b, a) {
         (Some(b), Some(a)) => Some(a.cpu_seconds - b.cpu_seconds),
@@ -655,6 +727,9 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
         server_cpu_us_per_answer: server_cpu
             .filter(|_| answers > 0)
             .map(|s| s * 1e6 / answers as f64),
+        server_cpu_us_per_join: server_cpu
+            .filter(|_| joined > 0)
+            .map(|s| s * 1e6 / joined as f64),
         server_rss_kb_per_player: match (&server_before, &server_at_peak) {
             (Some(b), Some(p)) if peak > 0 => {
                 Some((p.rss_kb as f64 - b.rss_kb as f64) / peak as f64)
@@ -666,6 +741,8 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
         server_after,
         generator_cpu_s: generator_cpu,
         generator_cpu_pct: generator_cpu.map(|s| s * 100.0 / run_s),
+        durable_p99_ms: durable.map(|d| d.0),
+        durable_max_ms: durable.map(|d| d.1),
     };
     Ok(report)
 }

@@ -38,6 +38,12 @@ pub(super) struct Shared {
     pub http: reqwest::Client,
     pub target: String,
     pub ws_url: String,
+    /// The server's address when it is on this machine's IPv4 loopback:
+    /// then each websocket leaves from one of [`LOOPBACK_SOURCES`] local
+    /// addresses, because one source address has only about 28,000
+    /// ephemeral ports, and a run of 19,000 players, repeated within a
+    /// minute (TIME_WAIT), runs out of them.
+    pub loopback_server: Option<std::net::SocketAddr>,
     pub think: Duration,
     pub think_sigma: f64,
     pub heartbeat: Option<Duration>,
@@ -195,10 +201,31 @@ impl Player {
             .read_buffer_size(4096)
             .write_buffer_size(0)
             .max_message_size(Some(64 << 10));
-        // `true`: TCP_NODELAY.
-        let connect = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
+        let connect = async {
+            match self.shared.loopback_server {
+                Some(server) => {
+                    let stream = loopback_stream(server, self.index).await?;
+                    tokio_tungstenite::client_async_with_config(
+                        request,
+                        MaybeTlsStream::Plain(stream),
+                        Some(config),
+                    )
+                    .await
+                }
+                // `true`: TCP_NODELAY.
+                None => {
+                    tokio_tungstenite::connect_async_with_config(request, Some(config), true).await
+                }
+            }
+        };
         match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
             Ok(Ok((ws, _))) => Ok(ws),
+            Ok(Err(tokio_tungstenite::tungstenite::Error::Io(e))) => {
+                Err(format!("connect_failed_{:?}", e.kind()).to_lowercase())
+            }
+            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(res))) => {
+                Err(format!("connect_{}", res.status().as_u16()))
+            }
             Ok(Err(_)) => Err("connect_failed".into()),
             Err(_) => Err("connect_timeout".into()),
         }
@@ -613,6 +640,23 @@ fn media_ready_text(match_id: Option<&str>, seq: u32) -> String {
 
 fn ping_text(nonce: u64) -> String {
     format!(r#"{{"type":"ping","nonce":{nonce}}}"#)
+}
+
+/// How many loopback addresses the generator's websockets leave from.
+pub const LOOPBACK_SOURCES: u8 = 16;
+
+/// A TCP connection to a loopback server from 127.0.0.(2 + index mod
+/// [`LOOPBACK_SOURCES`]), with TCP_NODELAY.
+async fn loopback_stream(
+    server: std::net::SocketAddr,
+    index: usize,
+) -> Result<TcpStream, tokio_tungstenite::tungstenite::Error> {
+    let source = std::net::Ipv4Addr::new(127, 0, 0, 2 + (index % LOOPBACK_SOURCES as usize) as u8);
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((source, 0).into())?;
+    let stream = socket.connect(server).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
 }
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {

@@ -43,11 +43,22 @@ const ROWS_PER_INSERT: usize = 500;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The answer writer's own connection. SQLite drops a connection's
+    /// page cache whenever another connection has written since its last
+    /// transaction; batches spread over the shared pool found a cold cache
+    /// almost every time and re-read the answers' index pages. On one
+    /// connection that nothing else writes on, the cache stays warm.
+    writer: SqlitePool,
 }
 
 pub struct PgStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL's buffer cache is shared.
+    writer: PgPool,
 }
+
+/// The writer connection's page cache (SQLite's default is 2 MB).
+const WRITER_CACHE_KIB: i64 = 16 * 1024;
 
 impl SqliteStore {
     pub(super) fn pool(&self) -> &SqlitePool {
@@ -81,10 +92,21 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(
+                options
+                    .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+                    // Multi-row upserts inside a transaction keep a statement
+                    // journal; in memory, it costs no file writes.
+                    .pragma("temp_store", "memory"),
+            )
+            .await?;
+        Ok(SqliteStore { pool, writer })
     }
 }
 
@@ -100,7 +122,10 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            writer: pool.clone(),
+            pool,
+        })
     }
 }
 
@@ -353,7 +378,7 @@ macro_rules! impl_sql_store {
         #[async_trait]
         impl AnswerLog for $store {
             async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Written> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 for op in ops {
                     if let WriteOp::SessionStarted(s) = op {
                         sqlx::query(

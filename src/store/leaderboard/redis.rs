@@ -75,6 +75,12 @@ const KEEP_DAY: i64 = 8 * DAY_MS;
 const KEEP_WEEK: i64 = 15 * DAY_MS;
 /// A bucket written after its keep time (a late replay) lives this long.
 const MIN_TTL_MS: i64 = 60 * 60 * 1000;
+/// Operations per apply script: Redis runs a script to its end before it
+/// serves anyone else, and a whole 500-answer batch (1,500 bucket
+/// updates) held top-10 reads up for several milliseconds.
+const OPS_PER_SCRIPT: usize = 40;
+/// Scripts sent together in one round trip.
+const SCRIPTS_PER_TRIP: usize = 4;
 /// Members per ZADD/HSET in a rebuild.
 const REPLACE_CHUNK: usize = 1000;
 
@@ -214,6 +220,10 @@ fn bad_reply(what: &str) -> LeaderboardError {
 
 pub struct RedisLeaderboard {
     conn: ConnectionManager,
+    /// Reads go on a connection of their own: replies on one connection
+    /// come back in order, so a read sent behind a batch's scripts would
+    /// wait for all of them.
+    reads: ConnectionManager,
     prefix: String,
     apply_script: Script,
     around_script: Script,
@@ -233,15 +243,67 @@ impl RedisLeaderboard {
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(50))
             .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_with_config(client, config)
+        let conn = ConnectionManager::new_with_config(client.clone(), config.clone())
             .await
             .map_err(|e| LeaderboardError::Unavailable(e.to_string()))?;
-        Ok(RedisLeaderboard {
+        let reads = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(|e| LeaderboardError::Unavailable(e.to_string()))?;
+        let board = RedisLeaderboard {
             conn,
+            reads,
             prefix: prefix.to_owned(),
             apply_script: Script::new(APPLY_LUA),
             around_script: Script::new(AROUND_LUA),
-        })
+        };
+        board.load_scripts().await?;
+        Ok(board)
+    }
+
+    /// Loads the apply script into Redis's script cache, so that batches
+    /// can be pipelined as EVALSHA calls.
+    async fn load_scripts(&self) -> Result<(), LeaderboardError> {
+        let _: String = self
+            .apply_script
+            .prepare_invoke()
+            .load_async(&mut self.conn.clone())
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// The keys and arguments of one call of the apply script over the
+    /// buckets `used` (1-based indexes into `order`, ascending); `ops` name
+    /// their bucket by its place in `used`.
+    fn apply_call(
+        &self,
+        order: &[(Board, PeriodKey)],
+        used: &[usize],
+        ops: &[(usize, &'static str, i64, i64, String)],
+        now: i64,
+    ) -> (Vec<String>, Vec<String>) {
+        let mut keys = Vec::with_capacity(1 + 2 * used.len());
+        keys.push(self.built_key());
+        for &b in used {
+            let (board, key) = order[b - 1];
+            keys.push(self.bucket_key(board, key));
+            keys.push(self.ids_key(board, key));
+        }
+        let mut args = Vec::with_capacity(1 + used.len() + 5 * ops.len());
+        args.push(used.len().to_string());
+        for &b in used {
+            args.push(expire_at(order[b - 1].1, now).unwrap_or(0).to_string());
+        }
+        for (b, mode, id, points, member) in ops {
+            args.extend([
+                b.to_string(),
+                (*mode).to_owned(),
+                id.to_string(),
+                points.to_string(),
+                member.clone(),
+            ]);
+        }
+        (keys, args)
     }
 
     /// The sorted set of a bucket.
@@ -382,27 +444,65 @@ impl Leaderboard for RedisLeaderboard {
         if ops.is_empty() {
             return Ok(());
         }
-        let mut call = self.apply_script.prepare_invoke();
-        call.key(self.built_key());
-        for &(board, key) in &order {
-            call.key(self.bucket_key(board, key));
-            call.key(self.ids_key(board, key));
+        if ops.len() <= OPS_PER_SCRIPT {
+            let all: Vec<usize> = (1..=order.len()).collect();
+            let (keys, args) = self.apply_call(&order, &all, &ops, now);
+            let mut call = self.apply_script.prepare_invoke();
+            call.key(keys).arg(args);
+            let applied: i64 = call
+                .invoke_async(&mut self.conn.clone())
+                .await
+                .map_err(classify)?;
+            return match applied {
+                1 => Ok(()),
+                _ => Err(LeaderboardError::Lost),
+            };
         }
-        call.arg(order.len());
-        for &(_, key) in &order {
-            call.arg(expire_at(key, now).unwrap_or(0));
+        // A large batch goes as several short scripts, a few per round
+        // trip: Redis reads a client's pipeline some 16 KiB at a time and
+        // runs all of it before it serves anyone else, so a whole batch in
+        // one pipeline kept top-10 reads waiting for milliseconds. The
+        // batch is no longer applied all or nothing, so a failure after the
+        // first round trip is `MaybeApplied`, which rebuilds.
+        for (trip, group) in ops.chunks(OPS_PER_SCRIPT * SCRIPTS_PER_TRIP).enumerate() {
+            let mut pipe = ::redis::pipe();
+            for chunk in group.chunks(OPS_PER_SCRIPT) {
+                let mut used: Vec<usize> = chunk.iter().map(|op| op.0).collect();
+                used.sort_unstable();
+                used.dedup();
+                let local: Vec<_> = chunk
+                    .iter()
+                    .map(|(b, mode, id, points, member)| {
+                        let at = used.binary_search(b).expect("a used bucket") + 1;
+                        (at, *mode, *id, *points, member.clone())
+                    })
+                    .collect();
+                let (keys, args) = self.apply_call(&order, &used, &local, now);
+                pipe.cmd("EVALSHA")
+                    .arg(self.apply_script.get_hash())
+                    .arg(keys.len())
+                    .arg(keys)
+                    .arg(args);
+            }
+            let applied: Vec<i64> = match pipe.query_async(&mut self.conn.clone()).await {
+                Ok(applied) => applied,
+                Err(e)
+                    if e.kind()
+                        == ::redis::ErrorKind::Server(::redis::ServerErrorKind::NoScript) =>
+                {
+                    // Redis lost its script cache, so it restarted or was
+                    // flushed: load the script again and rebuild the boards.
+                    self.load_scripts().await?;
+                    return Err(LeaderboardError::MaybeApplied(e.to_string()));
+                }
+                Err(e) if trip == 0 => return Err(classify(e)),
+                Err(e) => return Err(LeaderboardError::MaybeApplied(e.to_string())),
+            };
+            if applied.iter().any(|a| *a != 1) {
+                return Err(LeaderboardError::Lost);
+            }
         }
-        for (b, mode, id, points, member) in &ops {
-            call.arg(b).arg(*mode).arg(id).arg(points).arg(member);
-        }
-        let applied: i64 = call
-            .invoke_async(&mut self.conn.clone())
-            .await
-            .map_err(classify)?;
-        match applied {
-            1 => Ok(()),
-            _ => Err(LeaderboardError::Lost),
-        }
+        Ok(())
     }
 
     async fn add(&self, board: Board, events: &[ScoreEvent]) -> Result<(), LeaderboardError> {
@@ -501,7 +601,7 @@ impl Leaderboard for RedisLeaderboard {
             .arg(0)
             .arg(limit - 1)
             .arg("WITHSCORES")
-            .query_async(&mut self.conn.clone())
+            .query_async(&mut self.reads.clone())
             .await
             .map_err(classify)?;
         Self::standings(0, entries)
@@ -520,7 +620,7 @@ impl Leaderboard for RedisLeaderboard {
             .key(self.ids_key(board, key))
             .arg(member_id)
             .arg(radius)
-            .invoke_async(&mut self.conn.clone())
+            .invoke_async(&mut self.reads.clone())
             .await
             .map_err(classify)?;
         let Value::Array(mut parts) = reply else {
@@ -543,7 +643,7 @@ impl Leaderboard for RedisLeaderboard {
     async fn len(&self, board: Board, key: PeriodKey) -> Result<u64, LeaderboardError> {
         ::redis::cmd("ZCARD")
             .arg(self.bucket_key(board, key))
-            .query_async(&mut self.conn.clone())
+            .query_async(&mut self.reads.clone())
             .await
             .map_err(classify)
     }
