@@ -824,3 +824,53 @@ async fn play_goes_on_while_postgres_is_away_and_every_answer_lands_when_it_retu
     drop(server);
     db.drop_database().await;
 }
+
+fn end(session_id: i64, best_streak: i64) -> WriteOp {
+    WriteOp::SessionFinished(SessionEnd {
+        session_id,
+        finished_at_ms: T0 + 100,
+        answered: 5,
+        correct: 5,
+        points: 0,
+        best_streak,
+        revive_used: false,
+        completed: true,
+    })
+}
+
+/// Many sets start and end in one batch (one statement each way), and a
+/// session ended twice keeps its last end, as if applied in order.
+async fn sessions_in_one_batch(stores: Stores) {
+    let member = stores
+        .members
+        .create_member("小周", "黄岛区", T0)
+        .await
+        .unwrap();
+    let mut batch: Vec<WriteOp> = (100..140).map(|id| start(id, member.id)).collect();
+    batch.push(start(100, member.id));
+    batch.extend((100..140).map(|id| end(id, 2)));
+    batch.push(end(139, 9));
+    batch.push(end(139, 4));
+    stores.answers.write_batch(&batch).await.unwrap();
+    let stats = stores.practice.member_stats(member.id).await.unwrap();
+    assert_eq!((stats.sets_finished, stats.best_streak), (40, 4));
+}
+
+#[tokio::test]
+async fn many_sessions_in_one_batch_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    sessions_in_one_batch(sql::open(None, dir.path()).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn many_sessions_in_one_batch_on_postgres() {
+    let Some(db) = PgDatabase::create("many_sessions_in_one_batch_on_postgres").await else {
+        return;
+    };
+    let stores = sql::open(Some(&db.url), std::path::Path::new("/nonexistent"))
+        .await
+        .unwrap();
+    sessions_in_one_batch(stores.clone()).await;
+    drop(stores);
+    db.drop_database().await;
+}

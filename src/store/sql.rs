@@ -30,8 +30,8 @@ use super::totals::{Totals, write_totals};
 use super::{
     AnswerLog, AnswerRecord, DuelRating, HistoryStats, MatchEnd, MatchPlayerResult, MatchQuestion,
     MatchSeat, MatchStart, MatchStore, Member, MemberPoints, MemberStats, MemberStore,
-    NotebookItem, PracticeStore, QuestionStat, StoreResult, StoredAnswer, StoredMatch,
-    StoredMatchPlayer, Stores, WriteOp, Written,
+    NotebookItem, PracticeStore, QuestionStat, SessionEnd, SessionStart, StoreResult, StoredAnswer,
+    StoredMatch, StoredMatchPlayer, Stores, WriteOp, Written,
 };
 use crate::domain::notebook;
 
@@ -53,7 +53,9 @@ pub struct SqliteStore {
 
 pub struct PgStore {
     pool: PgPool,
-    /// The same pool: PostgreSQL's buffer cache is shared.
+    /// The answer writer's own connection, so that a batch never waits
+    /// for a connection behind a crowd of sign-ins and page reads (the
+    /// durability of every acknowledged answer depends on it).
     writer: PgPool,
 }
 
@@ -89,14 +91,18 @@ impl SqliteStore {
     }
 
     async fn with_options(options: SqliteConnectOptions) -> StoreResult<SqliteStore> {
+        // A connection to a local file does not go stale: no ping (a round
+        // trip to its worker thread) before each use.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(
                 options
@@ -122,10 +128,12 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("migrations/postgres").run(&pool).await?;
-        Ok(PgStore {
-            writer: pool.clone(),
-            pool,
-        })
+        let writer = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await?;
+        Ok(PgStore { pool, writer })
     }
 }
 
@@ -379,23 +387,32 @@ macro_rules! impl_sql_store {
         impl AnswerLog for $store {
             async fn write_batch(&self, ops: &[WriteOp]) -> StoreResult<Written> {
                 let mut tx = self.writer.begin().await?;
-                for op in ops {
-                    if let WriteOp::SessionStarted(s) = op {
-                        sqlx::query(
-                            "INSERT INTO practice_sessions (id, member_id, mode, history, difficulty, relaxed, planned, started_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
-                        )
-                        .bind(s.session_id)
-                        .bind(s.member_id)
-                        .bind(&s.mode)
-                        .bind(&s.history)
-                        .bind(s.difficulty)
-                        .bind(flag(s.relaxed))
-                        .bind(s.planned)
-                        .bind(s.started_at_ms)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                // Sessions in as few statements as the answers: on
+                // PostgreSQL each statement is a round trip, and a crowd
+                // joining starts hundreds of sets per batch.
+                let session_starts: Vec<&SessionStart> = ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        WriteOp::SessionStarted(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
+                for chunk in session_starts.chunks(ROWS_PER_INSERT) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO practice_sessions (id, member_id, mode, history, difficulty, relaxed, planned, started_at) ",
+                    );
+                    q.push_values(chunk, |mut row, s| {
+                        row.push_bind(s.session_id)
+                            .push_bind(s.member_id)
+                            .push_bind(&s.mode)
+                            .push_bind(&s.history)
+                            .push_bind(s.difficulty)
+                            .push_bind(flag(s.relaxed))
+                            .push_bind(s.planned)
+                            .push_bind(s.started_at_ms);
+                    });
+                    q.push(" ON CONFLICT (id) DO NOTHING");
+                    q.build().execute(&mut *tx).await?;
                 }
                 let answers: Vec<&AnswerRecord> = ops
                     .iter()
@@ -503,23 +520,38 @@ macro_rules! impl_sql_store {
                     q.push(") AS v WHERE members.id = v.column1");
                     q.build().execute(&mut *tx).await?;
                 }
+                // The last end of a session wins, as if applied in order.
+                let mut session_ends: Vec<&SessionEnd> = Vec::new();
+                let mut end_at: HashMap<i64, usize> = HashMap::new();
                 for op in ops {
                     if let WriteOp::SessionFinished(s) = op {
-                        sqlx::query(
-                            "UPDATE practice_sessions SET finished_at = $2, answered = $3, correct = $4, points = $5, \
-                             best_streak = $6, revive_used = $7, completed = $8 WHERE id = $1",
-                        )
-                        .bind(s.session_id)
-                        .bind(s.finished_at_ms)
-                        .bind(s.answered)
-                        .bind(s.correct)
-                        .bind(s.points)
-                        .bind(s.best_streak)
-                        .bind(flag(s.revive_used))
-                        .bind(flag(s.completed))
-                        .execute(&mut *tx)
-                        .await?;
+                        match end_at.get(&s.session_id) {
+                            Some(&i) => session_ends[i] = s,
+                            None => {
+                                end_at.insert(s.session_id, session_ends.len());
+                                session_ends.push(s);
+                            }
+                        }
                     }
+                }
+                for chunk in session_ends.chunks(ROWS_PER_INSERT) {
+                    // VALUES columns are column1, column2 on both backends.
+                    let mut q = QueryBuilder::<$db>::new(
+                        "UPDATE practice_sessions SET finished_at = v.column2, answered = v.column3, correct = v.column4, \
+                         points = v.column5, best_streak = v.column6, revive_used = v.column7, completed = v.column8 FROM (",
+                    );
+                    q.push_values(chunk, |mut row, s| {
+                        row.push_bind(s.session_id)
+                            .push_bind(s.finished_at_ms)
+                            .push_bind(s.answered)
+                            .push_bind(s.correct)
+                            .push_bind(s.points)
+                            .push_bind(s.best_streak)
+                            .push_bind(flag(s.revive_used))
+                            .push_bind(flag(s.completed));
+                    });
+                    q.push(") AS v WHERE practice_sessions.id = v.column1");
+                    q.build().execute(&mut *tx).await?;
                 }
                 // Matches. A start never overwrites and an end upserts, so
                 // the two land right in either order, in one batch or two.

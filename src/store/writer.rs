@@ -31,11 +31,11 @@ use crate::domain::ladder::Tier;
 
 pub const MAX_BATCH: usize = 500;
 /// How long a small batch waits for more writes before it goes. Each
-/// commit rewrites the pages it touched (the answers' indexes, the running
-/// totals), so fewer, fuller transactions cost much less per answer: 20 ms
-/// took about an eighth off the server's CPU per answer against 5 ms in
-/// `bench/run.sh`'s solo scenario, and keeps every answer durable well
-/// within 50 ms of its acknowledgement (`dati_write_durable_seconds`).
+/// SQLite commit rewrites every page it touched (the answers' indexes, the
+/// running totals), so fewer, fuller transactions cost less per answer:
+/// 20 ms took about a tenth off the server's CPU per answer against 5 ms
+/// (docs/performance.md), and leaves room for every acknowledged answer to
+/// be durable within 50 ms (`dati_write_durable_seconds`).
 const LINGER: Duration = Duration::from_millis(20);
 pub const DEFAULT_CAPACITY: usize = 65_536;
 const FLUSH_PATIENCE: Duration = Duration::from_secs(15);
@@ -187,11 +187,15 @@ pub async fn spawn(
 
 /// Lets a small batch wait briefly for company: one transaction for many
 /// answers costs far less than one each, and nothing waits on durability.
-async fn linger(rx: &mut mpsc::Receiver<Queued>, batch: &mut Vec<Queued>) -> usize {
+async fn linger(
+    rx: &mut mpsc::Receiver<Queued>,
+    batch: &mut Vec<Queued>,
+    linger: Duration,
+) -> usize {
     if batch.len() >= MAX_BATCH {
         return 0;
     }
-    tokio::time::sleep(LINGER).await;
+    tokio::time::sleep(linger).await;
     let before = batch.len();
     while batch.len() < MAX_BATCH {
         match rx.try_recv() {
@@ -273,7 +277,7 @@ impl Writer {
                     if n == 0 {
                         break;
                     }
-                    let n = n + linger(&mut rx, &mut incoming).await;
+                    let n = n + linger(&mut rx, &mut incoming, LINGER).await;
                     self.write_received(&mut incoming, &mut batch, &stop).await;
                     self.take(&depth, n);
                 }
@@ -302,10 +306,7 @@ impl Writer {
     ) {
         let oldest = incoming.first().map(|queued| queued.at);
         batch.extend(incoming.drain(..).map(|queued| queued.op));
-        self.write(batch, stop).await;
-        if let Some(at) = oldest {
-            metrics::histogram!("dati_write_durable_seconds").record(at.elapsed().as_secs_f64());
-        }
+        self.write(batch, stop, oldest).await;
     }
 
     fn take(&self, depth: &AtomicI64, n: usize) {
@@ -315,7 +316,12 @@ impl Writer {
 
     /// Writes one batch, retrying until it lands. During shutdown, gives up
     /// after `FLUSH_PATIENCE` and spills the batch to disk instead.
-    async fn write(&self, batch: &mut Vec<WriteOp>, stop: &CancellationToken) {
+    async fn write(
+        &self,
+        batch: &mut Vec<WriteOp>,
+        stop: &CancellationToken,
+        oldest: Option<Instant>,
+    ) {
         let mut backoff = Duration::from_millis(50);
         let mut waited_while_stopping = Duration::ZERO;
         loop {
@@ -323,8 +329,15 @@ impl Writer {
                 Some(gate) => Some(gate.lock().await),
                 None => None,
             };
+            let started = Instant::now();
             match self.log.write_batch(batch).await {
                 Ok(written) => {
+                    metrics::histogram!("dati_write_batch_seconds")
+                        .record(started.elapsed().as_secs_f64());
+                    if let Some(at) = oldest {
+                        metrics::histogram!("dati_write_durable_seconds")
+                            .record(at.elapsed().as_secs_f64());
+                    }
                     metrics::counter!("dati_answers_recorded_total")
                         .increment(written.answers.len() as u64);
                     self.feed_leaderboards(&written, batch).await;
