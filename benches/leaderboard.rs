@@ -4,11 +4,12 @@
 //!
 //! Run with `cargo bench --bench leaderboard`.
 
+mod common;
+
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dati::store::leaderboard::{
@@ -136,10 +137,7 @@ fn read(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .without_plots()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1500));
+    config = common::criterion();
     targets = write, read
 }
 criterion_main!(benches);

@@ -8,6 +8,8 @@
 //!
 //! Run with `cargo bench --bench matchmaking`.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -179,10 +181,7 @@ fn district(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .without_plots()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1500));
+    config = common::criterion();
     targets = duel, ladder, district
 }
 criterion_main!(benches);

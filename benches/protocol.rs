@@ -5,6 +5,8 @@
 //!
 //! Run with `cargo bench --bench protocol`.
 
+mod common;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -200,10 +202,7 @@ fn serialize(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .without_plots()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1500));
+    config = common::criterion();
     targets = parse, serialize
 }
 criterion_main!(benches);

@@ -3,6 +3,8 @@
 //!
 //! Run with `cargo bench --bench scoring`.
 
+mod common;
+
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -98,10 +100,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .without_plots()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(1500));
+    config = common::criterion();
     targets = bench
 }
 criterion_main!(benches);

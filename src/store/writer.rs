@@ -187,15 +187,11 @@ pub async fn spawn(
 
 /// Lets a small batch wait briefly for company: one transaction for many
 /// answers costs far less than one each, and nothing waits on durability.
-async fn linger(
-    rx: &mut mpsc::Receiver<Queued>,
-    batch: &mut Vec<Queued>,
-    linger: Duration,
-) -> usize {
+async fn linger(rx: &mut mpsc::Receiver<Queued>, batch: &mut Vec<Queued>) -> usize {
     if batch.len() >= MAX_BATCH {
         return 0;
     }
-    tokio::time::sleep(linger).await;
+    tokio::time::sleep(LINGER).await;
     let before = batch.len();
     while batch.len() < MAX_BATCH {
         match rx.try_recv() {
@@ -277,7 +273,7 @@ impl Writer {
                     if n == 0 {
                         break;
                     }
-                    let n = n + linger(&mut rx, &mut incoming, LINGER).await;
+                    let n = n + linger(&mut rx, &mut incoming).await;
                     self.write_received(&mut incoming, &mut batch, &stop).await;
                     self.take(&depth, n);
                 }

@@ -597,6 +597,10 @@ pub fn found_counts(seekers: &[RaceSeeker], now: Instant, max_players: usize) ->
         .collect()
 }
 
+/// Candidates sorted before the rest for each race's first member: enough
+/// to fill a race in all but crowded, ill-fitting queues.
+const NEAREST_FIRST: usize = 16;
+
 /// Groups the queue into races of up to `max_players` (brought into 2–4),
 /// longest waiting first. Each group is built around its longest-waiting
 /// player, adding the closest hidden ratings first; every two players in a
@@ -605,10 +609,6 @@ pub fn found_counts(seekers: &[RaceSeeker], now: Instant, max_players: usize) ->
 /// A group smaller than `max_players` forms only when everyone in it has
 /// waited [`SMALL_RACE_AFTER`]. No member is in a group twice. Returns
 /// indices into `seekers`; bots are the runtime's business.
-/// Candidates sorted before the rest for each race's first member: enough
-/// to fill a race in all but crowded, ill-fitting queues.
-const NEAREST_FIRST: usize = 16;
-
 pub fn form_races(seekers: &[RaceSeeker], now: Instant, max_players: usize) -> Vec<Vec<usize>> {
     let max_players = max_players.clamp(2, MAX_RACE_PLAYERS);
     let waited = |i: usize| now.saturating_duration_since(seekers[i].since);

@@ -47,11 +47,15 @@
 //! t)`, cannot be exact: millisecond times over a decade need 39 of the 53
 //! bits, which would leave 14 (16,384 points) for the score.
 //!
-//! Updates run in a Lua script (one EVALSHA per batch, so one round trip,
-//! applied atomically): adding points keeps a standing's time unless the
-//! score changes, and then moves it to the later of the two, exactly like
-//! the in-process board; a removal finds the member's entry through the id
-//! hash and deletes it from both.
+//! Updates run in a Lua script: adding points keeps a standing's time
+//! unless the score changes, and then moves it to the later of the two,
+//! exactly like the in-process board; a removal finds the member's entry
+//! through the id hash and deletes it from both. A batch of up to
+//! [`OPS_PER_SCRIPT`] operations is one script call, applied atomically; a
+//! larger one is several, a few per round trip, so that reads (on a
+//! connection of their own) are not held up behind one long script. Such
+//! a batch is not atomic, so its failures are `MaybeApplied`, which makes
+//! the boards rebuild from SQL.
 
 use std::collections::HashMap;
 use std::time::Duration;
