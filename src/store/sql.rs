@@ -520,20 +520,16 @@ macro_rules! impl_sql_store {
                     q.push(") AS v WHERE members.id = v.column1");
                     q.build().execute(&mut *tx).await?;
                 }
-                // The last end of a session wins, as if applied in order.
-                let mut session_ends: Vec<&SessionEnd> = Vec::new();
-                let mut end_at: HashMap<i64, usize> = HashMap::new();
-                for op in ops {
-                    if let WriteOp::SessionFinished(s) = op {
-                        match end_at.get(&s.session_id) {
-                            Some(&i) => session_ends[i] = s,
-                            None => {
-                                end_at.insert(s.session_id, session_ends.len());
-                                session_ends.push(s);
-                            }
-                        }
-                    }
-                }
+                // The last end of a session wins, as if applied in order
+                // (collecting into a map keeps the last value of a key).
+                let session_ends: HashMap<i64, &SessionEnd> = ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        WriteOp::SessionFinished(s) => Some((s.session_id, s)),
+                        _ => None,
+                    })
+                    .collect();
+                let session_ends: Vec<&SessionEnd> = session_ends.into_values().collect();
                 for chunk in session_ends.chunks(ROWS_PER_INSERT) {
                     // VALUES columns are column1, column2 on both backends.
                     let mut q = QueryBuilder::<$db>::new(
