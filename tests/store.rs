@@ -623,17 +623,18 @@ async fn suite(stores: Stores) {
     );
 
     // A large batch goes in several statements and one transaction.
-    let mut big = vec![start(4, b.id)];
-    for i in 0..1_200 {
-        big.push(WriteOp::Answer(answer(
+    let bulk = |i: i64| {
+        WriteOp::Answer(answer(
             4,
             b.id,
             &format!("bulk-{i}"),
             true,
             10,
             T0 + 100 + i,
-        )));
-    }
+        ))
+    };
+    let mut big = vec![start(4, b.id)];
+    big.extend((0..1_200).map(bulk));
     assert_eq!(
         stores
             .answers
@@ -645,6 +646,26 @@ async fn suite(stores: Stores) {
         1_200
     );
     assert_eq!(stores.answers.count_answers().await.unwrap(), 5 + 1 + 1_200);
+
+    // Retried with five answers more: only those are new, whether their
+    // chunk of the insert met stored answers or not.
+    big.extend((1_200..1_205).map(bulk));
+    let added: Vec<String> = stores
+        .answers
+        .write_batch(&big)
+        .await
+        .unwrap()
+        .answers
+        .into_iter()
+        .map(|a| a.question_id)
+        .collect();
+    assert_eq!(
+        added,
+        (1_200..1_205)
+            .map(|i| format!("bulk-{i}"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(stores.answers.count_answers().await.unwrap(), 5 + 1 + 1_205);
     stores.answers.ping().await.unwrap();
 
     match_suite(&stores, a.id, b.id).await;

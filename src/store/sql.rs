@@ -277,6 +277,128 @@ fn fold_duel_results<'a>(
     folded
 }
 
+/// How each backend takes many rows of the writer's two biggest tables in
+/// one statement.
+trait BatchInsert: sqlx::Database {
+    /// Rows per statement.
+    const ROWS: usize;
+    /// `INSERT INTO answers … <rows>`, for the caller to finish.
+    fn insert_answers<'a>(answers: &'a [&'a AnswerRecord]) -> QueryBuilder<'a, Self>;
+    /// `INSERT INTO notebook … <rows>`, for the caller to finish.
+    fn insert_notebook<'a>(rows: &'a [NotebookRow]) -> QueryBuilder<'a, Self>;
+}
+
+/// A notebook row as the batch derives it: member, question, entry.
+type NotebookRow = (i64, String, notebook::Entry);
+
+const NOTEBOOK_COLUMNS: &str =
+    "member_id, question_id, wrong_count, box_level, due_at, last_wrong_at";
+
+impl BatchInsert for sqlx::Sqlite {
+    const ROWS: usize = ROWS_PER_INSERT;
+
+    fn insert_answers<'a>(answers: &'a [&'a AnswerRecord]) -> QueryBuilder<'a, Self> {
+        let mut q = QueryBuilder::new(format!("INSERT INTO answers ({ANSWER_COLUMNS}) "));
+        q.push_values(answers, |mut row, a| {
+            row.push_bind(a.session_id)
+                .push_bind(&a.question_id)
+                .push_bind(a.member_id)
+                .push_bind(a.question_version)
+                .push_bind(&a.history)
+                .push_bind(&a.mode)
+                .push_bind(&a.choice)
+                .push_bind(flag(a.correct))
+                .push_bind(a.answer_ms)
+                .push_bind(a.points)
+                .push_bind(a.answered_at_ms);
+        });
+        q
+    }
+
+    fn insert_notebook<'a>(rows: &'a [NotebookRow]) -> QueryBuilder<'a, Self> {
+        let mut q = QueryBuilder::new(format!("INSERT INTO notebook ({NOTEBOOK_COLUMNS}) "));
+        q.push_values(rows, |mut row, (member_id, question_id, e)| {
+            row.push_bind(*member_id)
+                .push_bind(question_id)
+                .push_bind(e.wrong_count)
+                .push_bind(e.box_level)
+                .push_bind(e.due_at_ms)
+                .push_bind(e.last_wrong_at_ms);
+        });
+        q
+    }
+}
+
+/// One array per column through `UNNEST`: the statement's text is the
+/// same for any number of rows, so PostgreSQL parses and plans it once,
+/// where a multi-row `VALUES` is a new statement for every row count, and
+/// a whole batch fits in one.
+impl BatchInsert for sqlx::Postgres {
+    const ROWS: usize = super::writer::MAX_BATCH;
+
+    fn insert_answers<'a>(answers: &'a [&'a AnswerRecord]) -> QueryBuilder<'a, Self> {
+        let column =
+            |f: fn(&AnswerRecord) -> i64| answers.iter().map(|a| f(a)).collect::<Vec<i64>>();
+        let text = |f: fn(&AnswerRecord) -> &str| {
+            answers
+                .iter()
+                .map(|a| f(a).to_owned())
+                .collect::<Vec<String>>()
+        };
+        let mut q = QueryBuilder::new(format!(
+            "INSERT INTO answers ({ANSWER_COLUMNS}) SELECT * FROM UNNEST("
+        ));
+        q.push_bind(column(|a| a.session_id))
+            .push("::BIGINT[], ")
+            .push_bind(text(|a| &a.question_id))
+            .push("::TEXT[], ")
+            .push_bind(column(|a| a.member_id))
+            .push("::BIGINT[], ")
+            .push_bind(column(|a| a.question_version))
+            .push("::BIGINT[], ")
+            .push_bind(text(|a| &a.history))
+            .push("::TEXT[], ")
+            .push_bind(text(|a| &a.mode))
+            .push("::TEXT[], ")
+            .push_bind(
+                answers
+                    .iter()
+                    .map(|a| a.choice.clone())
+                    .collect::<Vec<Option<String>>>(),
+            )
+            .push("::TEXT[], ")
+            .push_bind(column(|a| flag(a.correct)))
+            .push("::BIGINT[], ")
+            .push_bind(column(|a| a.answer_ms))
+            .push("::BIGINT[], ")
+            .push_bind(column(|a| a.points))
+            .push("::BIGINT[], ")
+            .push_bind(column(|a| a.answered_at_ms))
+            .push("::BIGINT[])");
+        q
+    }
+
+    fn insert_notebook<'a>(rows: &'a [NotebookRow]) -> QueryBuilder<'a, Self> {
+        let column = |f: fn(&NotebookRow) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+        let mut q = QueryBuilder::new(format!(
+            "INSERT INTO notebook ({NOTEBOOK_COLUMNS}) SELECT * FROM UNNEST("
+        ));
+        q.push_bind(column(|r| r.0))
+            .push("::BIGINT[], ")
+            .push_bind(rows.iter().map(|r| r.1.clone()).collect::<Vec<String>>())
+            .push("::TEXT[], ")
+            .push_bind(column(|r| r.2.wrong_count))
+            .push("::BIGINT[], ")
+            .push_bind(column(|r| r.2.box_level))
+            .push("::BIGINT[], ")
+            .push_bind(column(|r| r.2.due_at_ms))
+            .push("::BIGINT[], ")
+            .push_bind(column(|r| r.2.last_wrong_at_ms))
+            .push("::BIGINT[])");
+        q
+    }
+}
+
 const ANSWER_COLUMNS: &str = "session_id, question_id, member_id, question_version, history, mode, choice, correct, answer_ms, points, answered_at";
 
 macro_rules! impl_sql_store {
@@ -421,32 +543,41 @@ macro_rules! impl_sql_store {
                         _ => None,
                     })
                     .collect();
-                let mut inserted_keys: HashSet<(i64, String, i64)> = HashSet::new();
-                for chunk in answers.chunks(ROWS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new(format!("INSERT INTO answers ({ANSWER_COLUMNS}) "));
-                    q.push_values(chunk, |mut row, a| {
-                        row.push_bind(a.session_id)
-                            .push_bind(&a.question_id)
-                            .push_bind(a.member_id)
-                            .push_bind(a.question_version)
-                            .push_bind(&a.history)
-                            .push_bind(&a.mode)
-                            .push_bind(&a.choice)
-                            .push_bind(flag(a.correct))
-                            .push_bind(a.answer_ms)
-                            .push_bind(a.points)
-                            .push_bind(a.answered_at_ms);
-                    });
-                    q.push(" ON CONFLICT (session_id, question_id, member_id) DO NOTHING RETURNING session_id, question_id, member_id");
-                    for row in q.build().fetch_all(&mut *tx).await? {
-                        inserted_keys.insert((row.try_get("session_id")?, row.try_get("question_id")?, row.try_get("member_id")?));
+                // Only answers new to the database count towards the
+                // totals. Usually that is all of them, which the row count
+                // says without sending every key back; a chunk that meets
+                // answers already stored (a retried or replayed batch) is
+                // rolled back to its savepoint and inserted again, naming
+                // the rows it adds.
+                let mut inserted: Vec<AnswerRecord> = Vec::with_capacity(answers.len());
+                for chunk in answers.chunks(<$db as BatchInsert>::ROWS) {
+                    let insert = |returning: bool| {
+                        let mut q = <$db as BatchInsert>::insert_answers(chunk);
+                        q.push(" ON CONFLICT (session_id, question_id, member_id) DO NOTHING");
+                        if returning {
+                            q.push(" RETURNING session_id, question_id, member_id");
+                        }
+                        q
+                    };
+                    let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+                    let added = insert(false).build().execute(&mut *savepoint).await?.rows_affected();
+                    if added == chunk.len() as u64 {
+                        savepoint.commit().await?;
+                        inserted.extend(chunk.iter().map(|a| (*a).clone()));
+                        continue;
                     }
+                    savepoint.rollback().await?;
+                    let mut keys: HashSet<(i64, String, i64)> = HashSet::new();
+                    for row in insert(true).build().fetch_all(&mut *tx).await? {
+                        keys.insert((row.try_get("session_id")?, row.try_get("question_id")?, row.try_get("member_id")?));
+                    }
+                    inserted.extend(
+                        chunk
+                            .iter()
+                            .filter(|a| keys.contains(&(a.session_id, a.question_id.clone(), a.member_id)))
+                            .map(|a| (*a).clone()),
+                    );
                 }
-                let inserted: Vec<AnswerRecord> = answers
-                    .into_iter()
-                    .filter(|a| inserted_keys.contains(&(a.session_id, a.question_id.clone(), a.member_id)))
-                    .cloned()
-                    .collect();
                 // The notebook rows these answers touch, in as few reads as the
                 // bind limit allows; the pairs are filtered in Rust.
                 let mut existing: HashMap<(i64, String), notebook::Entry> = HashMap::new();
@@ -493,18 +624,8 @@ macro_rules! impl_sql_store {
                     );
                     q.build().execute(&mut *tx).await?;
                 }
-                for chunk in effects.notebook.chunks(ROWS_PER_INSERT) {
-                    let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO notebook (member_id, question_id, wrong_count, box_level, due_at, last_wrong_at) ",
-                    );
-                    q.push_values(chunk, |mut row, (member_id, question_id, e)| {
-                        row.push_bind(*member_id)
-                            .push_bind(question_id)
-                            .push_bind(e.wrong_count)
-                            .push_bind(e.box_level)
-                            .push_bind(e.due_at_ms)
-                            .push_bind(e.last_wrong_at_ms);
-                    });
+                for chunk in effects.notebook.chunks(<$db as BatchInsert>::ROWS) {
+                    let mut q = <$db as BatchInsert>::insert_notebook(chunk);
                     q.push(
                         " ON CONFLICT (member_id, question_id) DO UPDATE SET wrong_count = excluded.wrong_count, \
                          box_level = excluded.box_level, due_at = excluded.due_at, last_wrong_at = excluded.last_wrong_at",

@@ -29,7 +29,7 @@ use super::leaderboard::{Board, Leaderboard, PeriodKey, ScoreEvent, Update, ladd
 use super::{AnswerLog, WriteOp, Written};
 use crate::domain::ladder::Tier;
 
-pub const MAX_BATCH: usize = 500;
+pub const MAX_BATCH: usize = 2000;
 /// How long a small batch waits for more writes before it goes. Each
 /// SQLite commit rewrites every page it touched (the answers' indexes, the
 /// running totals), so fewer, fuller transactions cost less per answer:
