@@ -103,6 +103,12 @@ scenarios() {
   start_server "$label" "$@"
   run solo-500 --players 500 --ramp 250 --duration 20 --think-ms 1000
   stop_server
+  # More answers than one core can take (about 13,000 a second asked for):
+  # the server's ceiling in answers per second, and what its CPU per answer
+  # is when it is never idle.
+  start_server "$label" "$@"
+  run solo-4000-fast --players 4000 --ramp 2000 --duration 20 --think-ms 300
+  stop_server
   # The whole crowd in play, each answering about every 10 s: memory in
   # play, and acknowledgements while thousands join.
   start_server "$label" "$@"

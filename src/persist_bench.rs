@@ -123,8 +123,15 @@ impl std::fmt::Display for PersistReport {
     }
 }
 
+/// Questions the synthetic answers spread over: about the bank's size, so
+/// that the answers' question index and the notebook see as many distinct
+/// keys per batch as in play.
+const QUESTIONS: usize = 450;
+
 /// Synthetic answers: `n` of them from session ids starting at
-/// `first_session`, ten per session, over `members` (ids as created).
+/// `first_session`, ten per session, over `members` (ids as created), each
+/// session's ten questions scattered over [`QUESTIONS`], answer times
+/// spread over 1–20 s.
 fn answers(n: usize, first_session: i64, members: &[i64], now_ms: i64) -> Vec<AnswerRecord> {
     (0..n)
         .map(|i| {
@@ -132,14 +139,14 @@ fn answers(n: usize, first_session: i64, members: &[i64], now_ms: i64) -> Vec<An
             let correct = i % 3 != 0;
             AnswerRecord {
                 session_id: session,
-                question_id: format!("bench-q{:03}", i % 10),
+                question_id: format!("bench-q{:03}", (i * 7_919) % QUESTIONS),
                 question_version: 1,
                 member_id: members[(i / 10) % members.len()],
                 history: "党史".into(),
                 mode: "practice".into(),
                 choice: Some(if correct { "A" } else { "B" }.into()),
                 correct,
-                answer_ms: 3_000 + (i % 7) as i64 * 500,
+                answer_ms: 1_000 + ((i * 7_907) % 19_000) as i64,
                 points: if correct { 120 } else { 0 },
                 answered_at_ms: now_ms + i as i64,
                 member_rating: Some(1500.0),
