@@ -412,10 +412,7 @@ async fn questions(
     } else {
         picked
     };
-    let shown_ids: Vec<(String, i64)> = shown
-        .iter()
-        .map(|(q, row, _)| (q.id.clone(), row.attempts))
-        .collect();
+    let shown_ids: Vec<String> = shown.iter().map(|(q, _, _)| q.id.clone()).collect();
     let medians = app.stores.stats.median_answer_ms(&shown_ids).await?;
     let rows = shown
         .iter()

@@ -1,7 +1,8 @@
 //! Statistics for organizers, read from the running totals the writer keeps
 //! (see `totals.rs`) and, for what cannot be kept running, computed by
-//! aggregate queries: medians through the (question, time) index, and the
-//! discrimination groups refreshed now and then over all answers.
+//! aggregate queries: medians from the answer times counted per question
+//! and 100 ms step, and the discrimination groups refreshed now and then
+//! over all answers.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use sqlx::{QueryBuilder, Row};
 
 use super::StoreResult;
 use super::sql::{PgStore, SqliteStore};
-use super::totals::day_start_ms;
+use super::totals::{day_start_ms, median_from_steps};
 
 /// Members need this many answers before they count in a discrimination
 /// group: a handful of answers says little about ability.
@@ -21,8 +22,8 @@ pub const MIN_ANSWERS_FOR_GROUPS: i64 = 10;
 /// in order (ties broken by id), so equal accuracies cannot empty a group.
 pub const GROUP_SHARE: f64 = 0.27;
 
-/// Median lookups run this many at a time (the pools hold 8 and 16).
-const MEDIAN_LOOKUPS_AT_ONCE: usize = 6;
+/// Questions per query for the medians' time counts.
+const MEDIAN_QUESTIONS_PER_QUERY: usize = 500;
 
 /// Per question, from `question_stats` and `question_choices`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -117,12 +118,9 @@ pub trait StatsStore: Send + Sync {
     /// Every question that has been answered.
     async fn question_rows(&self) -> StoreResult<Vec<QuestionRow>>;
     async fn question_choices(&self, question_ids: &[String]) -> StoreResult<Vec<ChoiceCount>>;
-    /// The median answer time of each question (all its answers), given
-    /// each question's number of answers.
-    async fn median_answer_ms(
-        &self,
-        questions: &[(String, i64)],
-    ) -> StoreResult<HashMap<String, i64>>;
+    /// The median answer time of each question that has answers, to the
+    /// middle of its 100 ms step (see `totals::median_from_steps`).
+    async fn median_answer_ms(&self, question_ids: &[String]) -> StoreResult<HashMap<String, i64>>;
     /// Recomputes the upper and lower groups' attempts per question from
     /// all answers; returns how many questions were updated.
     async fn refresh_groups(&self, now_ms: i64) -> StoreResult<usize>;
@@ -213,43 +211,28 @@ macro_rules! impl_stats_store {
                 Ok(out)
             }
 
-            async fn median_answer_ms(&self, questions: &[(String, i64)]) -> StoreResult<HashMap<String, i64>> {
-                use futures_util::StreamExt;
-                // One indexed lookup per question, a few at a time: the
-                // (question_id, answer_ms) index walks straight to the
-                // middle, and the pool serves them side by side.
-                let pool = self.pool().clone();
-                let lookups = questions
-                    .to_vec()
-                    .into_iter()
-                    .filter(|(_, n)| *n > 0)
-                    .map(move |(id, n)| {
-                        let pool = pool.clone();
-                        async move {
-                            // The lower median.
-                            let median: Option<i64> = sqlx::query(
-                                "SELECT answer_ms FROM answers WHERE question_id = $1 ORDER BY answer_ms LIMIT 1 OFFSET $2",
-                            )
-                            .bind(id.as_str())
-                            .bind((n - 1) / 2)
-                            .fetch_optional(&pool)
-                            .await?
-                            .map(|r| r.try_get("answer_ms"))
-                            .transpose()?;
-                            Ok::<_, super::StoreError>(median.map(|m| (id, m)))
-                        }
-                    });
-                let found: Vec<StoreResult<Option<(String, i64)>>> = futures_util::stream::iter(lookups)
-                    .buffer_unordered(MEDIAN_LOOKUPS_AT_ONCE)
-                    .collect()
-                    .await;
-                let mut out = HashMap::new();
-                for f in found {
-                    if let Some((id, m)) = f? {
-                        out.insert(id, m);
+            async fn median_answer_ms(&self, question_ids: &[String]) -> StoreResult<HashMap<String, i64>> {
+                // The counts per time step the writer keeps: a few hundred
+                // rows per question at most, read in one query per chunk.
+                let mut steps: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+                for chunk in question_ids.chunks(MEDIAN_QUESTIONS_PER_QUERY) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT question_id, step, n FROM question_times WHERE question_id IN (");
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.as_str());
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(self.pool()).await? {
+                        steps
+                            .entry(r.try_get("question_id")?)
+                            .or_default()
+                            .push((r.try_get("step")?, r.try_get("n")?));
                     }
                 }
-                Ok(out)
+                Ok(steps
+                    .into_iter()
+                    .filter_map(|(id, steps)| median_from_steps(&steps).map(|m| (id, m)))
+                    .collect())
             }
 
             async fn refresh_groups(&self, now_ms: i64) -> StoreResult<usize> {

@@ -49,6 +49,34 @@ pub(super) struct Totals {
     pub day_members: BTreeSet<(i64, i64)>,
     /// (question, option letters or "-" for a timeout) → count.
     pub choices: BTreeMap<(String, String), i64>,
+    /// (question, answer time step) → count; see [`TIME_STEP_MS`].
+    pub times: BTreeMap<(String, i64), i64>,
+}
+
+/// Answer times are counted per question in steps of this many
+/// milliseconds, for the medians.
+pub const TIME_STEP_MS: i64 = 100;
+
+/// The lower median of a question's answer times from its counts per step
+/// (in any order), as the middle of the step it falls in; `None` for no
+/// answers.
+pub fn median_from_steps(steps: &[(i64, i64)]) -> Option<i64> {
+    let mut steps = steps.to_vec();
+    steps.sort_unstable();
+    let total: i64 = steps.iter().map(|(_, n)| n).sum();
+    if total <= 0 {
+        return None;
+    }
+    // The lower median is the ((total - 1) / 2)-th answer, counting from 0.
+    let wanted = (total - 1) / 2;
+    let mut seen = 0;
+    for (step, n) in steps {
+        seen += n;
+        if seen > wanted {
+            return Some(step * TIME_STEP_MS + TIME_STEP_MS / 2);
+        }
+    }
+    None
 }
 
 impl Totals {
@@ -62,6 +90,9 @@ impl Totals {
             let choice = a.choice.clone().unwrap_or_else(|| "-".into());
             *t.choices
                 .entry((a.question_id.clone(), choice))
+                .or_default() += 1;
+            *t.times
+                .entry((a.question_id.clone(), a.answer_ms.div_euclid(TIME_STEP_MS)))
                 .or_default() += 1;
         }
         t
@@ -132,6 +163,15 @@ macro_rules! write_totals {
             q.push(" ON CONFLICT (question_id, choice) DO UPDATE SET n = question_choices.n + excluded.n");
             q.build().execute(&mut *$tx).await?;
         }
+        let times: Vec<(&(String, i64), &i64)> = totals.times.iter().collect();
+        for chunk in times.chunks($rows) {
+            let mut q = QueryBuilder::<$db>::new("INSERT INTO question_times (question_id, step, n) ");
+            q.push_values(chunk, |mut row, ((question_id, step), n)| {
+                row.push_bind(question_id.as_str()).push_bind(*step).push_bind(**n);
+            });
+            q.push(" ON CONFLICT (question_id, step) DO UPDATE SET n = question_times.n + excluded.n");
+            q.build().execute(&mut *$tx).await?;
+        }
     }};
 }
 pub(super) use write_totals;
@@ -191,5 +231,24 @@ mod tests {
         assert_eq!(t.day_members.len(), 3);
         assert_eq!(t.choices[&("q1".to_string(), "B".to_string())], 2);
         assert_eq!(t.choices[&("q1".to_string(), "-".to_string())], 1);
+        // Every answer took 2,000 ms: step 20, three of them for q1.
+        assert_eq!(t.times[&("q1".to_string(), 20)], 3);
+        assert_eq!(t.times[&("q2".to_string(), 20)], 1);
+    }
+
+    #[test]
+    fn the_median_is_the_middle_of_the_step_the_lower_median_falls_in() {
+        assert_eq!(median_from_steps(&[]), None);
+        assert_eq!(median_from_steps(&[(20, 0)]), None);
+        // One answer at 2,000–2,099 ms.
+        assert_eq!(median_from_steps(&[(20, 1)]), Some(2_050));
+        // Four answers: the lower median is the second, in step 31.
+        assert_eq!(median_from_steps(&[(31, 1), (30, 1), (95, 2)]), Some(3_150));
+        // Five answers: the third, in step 95; the order given does not matter.
+        assert_eq!(
+            median_from_steps(&[(95, 2), (30, 1), (31, 1), (120, 1)]),
+            Some(9_550)
+        );
+        assert_eq!(median_from_steps(&[(0, 3), (200, 2)]), Some(50));
     }
 }
