@@ -124,8 +124,8 @@ impl std::fmt::Display for PersistReport {
 }
 
 /// Questions the synthetic answers spread over: about the bank's size, so
-/// that the answers' question index and the notebook see as many distinct
-/// keys per batch as in play.
+/// that the answer-time counts and the notebook see as many distinct keys
+/// per batch as in play.
 const QUESTIONS: usize = 450;
 
 /// Synthetic answers: `n` of them from session ids starting at

@@ -666,6 +666,20 @@ async fn suite(stores: Stores) {
             .collect::<Vec<_>>()
     );
     assert_eq!(stores.answers.count_answers().await.unwrap(), 5 + 1 + 1_205);
+
+    // The same answer queued twice in one batch is one answer.
+    let twice = vec![bulk(1_205), bulk(1_205)];
+    assert_eq!(
+        stores
+            .answers
+            .write_batch(&twice)
+            .await
+            .unwrap()
+            .answers
+            .len(),
+        1
+    );
+    assert_eq!(stores.answers.count_answers().await.unwrap(), 5 + 1 + 1_206);
     stores.answers.ping().await.unwrap();
 
     match_suite(&stores, a.id, b.id).await;

@@ -7,11 +7,7 @@ CREATE TABLE question_times (
     step        BIGINT NOT NULL,   -- answer_ms / 100
     n           BIGINT NOT NULL,
     PRIMARY KEY (question_id, step)
-) WITH (fillfactor = 50);
--- Room on each page for the counts' updates to stay on their page (HOT
--- updates, no new index entry), as for the other running totals:
-ALTER TABLE question_choices SET (fillfactor = 50);
-ALTER TABLE question_stats SET (fillfactor = 50);
+);
 INSERT INTO question_times (question_id, step, n)
 SELECT question_id, answer_ms / 100, COUNT(*) FROM answers GROUP BY question_id, answer_ms / 100;
 DROP INDEX answers_question_time;

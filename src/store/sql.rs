@@ -277,8 +277,8 @@ fn fold_duel_results<'a>(
     folded
 }
 
-/// How each backend takes many rows of the writer's two biggest tables in
-/// one statement.
+/// How each backend writes, and looks up, many rows of the writer's two
+/// biggest tables in one statement.
 trait BatchInsert: sqlx::Database {
     /// Rows per statement.
     const ROWS: usize;
@@ -602,10 +602,12 @@ macro_rules! impl_sql_store {
                     for row in insert(true).build().fetch_all(&mut *tx).await? {
                         keys.insert((row.try_get("session_id")?, row.try_get("question_id")?, row.try_get("member_id")?));
                     }
+                    // Each key once: an answer queued twice in one chunk is
+                    // one row, and counts once.
                     inserted.extend(
                         chunk
                             .iter()
-                            .filter(|a| keys.contains(&(a.session_id, a.question_id.clone(), a.member_id)))
+                            .filter(|a| keys.remove(&(a.session_id, a.question_id.clone(), a.member_id)))
                             .map(|a| (*a).clone()),
                     );
                 }
