@@ -85,8 +85,8 @@ scenarios() {
     echo
     echo "**$label**"
     echo
-    echo "| scenario | players | joins/s | matches/s | answers/s | ack p50 | ack p99 | ack p99.9 | fan-out p99 | server CPU/answer | server CPU/join | RSS/player | peak RSS | durable p99 | errors |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| scenario | players | joins/s | matches/s | answers/s | ack p50 | ack p99 | ack p99.9 | fan-out p99 | 1st question late p99 | server CPU/answer | server CPU/join | RSS/player | peak RSS | durable p99 | errors |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   } >>"$ROWS"
   if [ "$QUICK" = 1 ]; then
     start_server "$label" "$@"
@@ -114,13 +114,27 @@ scenarios() {
   start_server "$label" "$@"
   run "solo-$BIG" --players "$BIG" --ramp 2000 --duration 30 --think-ms 10000
   stop_server
+  # The crowd in step: all answer in the same instant, every 10 s.
+  start_server "$label" "$@"
+  run "solo-$BIG-in-step" --players "$BIG" --ramp 2000 --duration 30 --think-ms 10000 --in-step
+  stop_server
   # 1,000 duels from the queue, one each, default timers.
   start_server "$label" "$@"
   run duel-1000 --scenario duel --players 2000 --ramp 1000 --duration 1 --think-ms 1500
   stop_server
+  # The crowd queues for duels in the same instant: duels started per
+  # second at the limit, and how late their first questions come. Each
+  # plays one duel, its answers on a shared beat.
+  start_server "$label" "$@"
+  run "duel-$((BIG / 2))-in-step" --scenario duel --players "$BIG" --ramp 2000 --duration 5 --think-ms 1500 --in-step
+  stop_server
   # 500 争上游 races of four from the ladder queue, one each.
   start_server "$label" "$@"
   run ladder-500 --scenario ladder --players 2000 --ramp 1000 --duration 1 --think-ms 1500
+  stop_server
+  # The crowd queues for the ladder in the same instant.
+  start_server "$label" "$@"
+  run "ladder-$((BIG / 4))-in-step" --scenario ladder --players "$BIG" --ramp 2000 --duration 5 --think-ms 1500 --in-step
   stop_server
   # 100 district battles of 5 v 5 in one competition.
   start_server "$label" "$@"

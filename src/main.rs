@@ -179,6 +179,13 @@ struct LoadArgs {
     /// so `taskset -c 1` gives one).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Play in step: players connect over the ramp and wait; 3 s after
+    /// the ramp's planned end all send their first request at once (a
+    /// crowd queueing together), then answer on a shared beat every
+    /// --think-ms (all in the same instants), and each plays --duration
+    /// from that common start.
+    #[arg(long)]
+    in_step: bool,
     /// The server's pid, to sample its CPU time and memory from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
@@ -823,6 +830,7 @@ fn load(args: LoadArgs) -> ExitCode {
         server_pid: args.server_pid,
         mix: args.scenario,
         competition: args.competition,
+        in_step: args.in_step,
     };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if args.threads > 0 {

@@ -400,6 +400,44 @@ async fn a_player_who_drops_mid_question_resumes_with_nothing_lost(backend: Back
         })
         .collect();
     assert_eq!(presence, [false, true]);
+    // Coming back after the end: one event behind, the result is replayed;
+    // further behind, a snapshot carries it.
+    let over_version = rest.events.last().expect("match_over").version;
+    ca.send(&ClientMsg::MatchResume {
+        match_id: match_id.clone(),
+        last_version: over_version - 1,
+    })
+    .await;
+    // Rematch notices (B has gone) may come on the way.
+    let mut replayed = Vec::new();
+    loop {
+        match ca.recv().await {
+            ServerMsg::Match(e) if matches!(e.body, MatchBody::MatchResumed { .. }) => break,
+            ServerMsg::Match(e) => replayed.push(e),
+            _ => {}
+        }
+    }
+    assert!(
+        matches!(replayed.as_slice(), [e] if e.version == over_version
+            && matches!(&e.body, MatchBody::MatchOver(over) if *over == rest.over)),
+        "{replayed:?}"
+    );
+    ca.send(&ClientMsg::MatchResume {
+        match_id: match_id.clone(),
+        last_version: 2,
+    })
+    .await;
+    let snapshot = loop {
+        if let ServerMsg::Match(MatchEvent {
+            body: MatchBody::MatchSnapshot(s),
+            ..
+        }) = ca.recv().await
+        {
+            break s;
+        }
+    };
+    assert_eq!(snapshot.phase, "over");
+    assert_eq!(snapshot.over.as_ref(), Some(&rest.over));
     // Every answer of both players is stored: nothing was lost.
     server.settle().await;
     let answers = server.stored_answers(&match_id).await;

@@ -101,6 +101,34 @@ async fn the_load_generator_plays_duels_and_every_acknowledged_answer_is_stored(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_step_players_queue_together_and_the_match_starts_are_timed() {
+    let server = quick_matches().await;
+    let report = run(LoadConfig {
+        in_step: true,
+        duration: Duration::from_secs(1),
+        ..config(&server, 8, "duel")
+    })
+    .await
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(report.in_step);
+    // Joined on connecting, before the common start.
+    assert_eq!(report.joined, 8, "{report}");
+    assert_eq!(report.join.samples, 8);
+    // Eight players queueing at one instant make four duels at once, each
+    // timed from its queue request and from its countdown's end.
+    assert!(report.matches_started >= 4, "{report}");
+    assert!(report.matched.samples >= 8, "{report}");
+    assert!(report.matched.p50_ms < 1_000.0, "{report}");
+    assert!(report.first_question_late.samples >= 4, "{report}");
+    assert!(report.answers >= 40, "{report}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["in_step"], true);
+    assert!(json["first_question_late"]["p99_ms"].is_number());
+    assert_every_acknowledged_answer_stored(&server, &report).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_load_generator_plays_ladder_races_and_every_acknowledged_answer_is_stored() {
     let server = quick_matches().await;
     let report = run(LoadConfig {

@@ -58,12 +58,15 @@ pub fn pick_near_level(
             (distance + penalty + jitter, q)
         })
         .collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut picked: Vec<Arc<Question>> = ranked
-        .into_iter()
-        .take(count)
-        .map(|(_, q)| q.clone())
-        .collect();
+    // Only which questions are closest matters, not their order (they are
+    // shuffled below): a selection, not a sort of the whole bank.
+    if count < ranked.len() {
+        ranked.select_nth_unstable_by(count, |a, b| a.0.total_cmp(&b.0));
+        ranked.truncate(count);
+    }
+    // From `iter`, not `into_iter`: collecting in place would keep the
+    // whole bank's ranking as the capacity of every set's question list.
+    let mut picked: Vec<Arc<Question>> = ranked.iter().map(|(_, q)| Arc::clone(q)).collect();
     // The ranking front-loads the closest questions; play them in random order.
     picked.shuffle(rng);
     picked
@@ -82,6 +85,8 @@ pub fn challenge_ladder(
     admitted.shuffle(rng);
     admitted.sort_by_key(|q| q.difficulty);
     admitted.truncate(limit);
+    // A run lives as long as its player plays it.
+    admitted.shrink_to_fit();
     admitted
 }
 

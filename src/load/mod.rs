@@ -12,6 +12,15 @@
 //! queue is backed up), which it asks again after about a second until its
 //! stop time; every refusal is counted by its code.
 //!
+//! In step (`in_step`), players connect during the ramp and wait; at one
+//! instant, [`IN_STEP_MARGIN`] after the ramp's planned end, all send
+//! their first request together (a crowd queueing for duels at once), and
+//! from then on every answer waits for the next beat of the think time
+//! counted from that instant, so that all players answer in the same
+//! instants: every think time apart (capped as below). Joins then count
+//! at `hello`, each player plays for the duration from that instant, and
+//! the rates of sets, matches and answers are taken from it.
+//!
 //! Think time before each answer is drawn from a log-normal distribution
 //! with the given mean: `think × exp(σZ − σ²/2)` with `Z` standard normal
 //! (σ = 0.5 by default: the median is 0.88 × the mean, 5 % of answers come
@@ -41,6 +50,11 @@
 //! - **question fan-out**: for every question of a match with two or more
 //!   members, the spread between the first and the last of them receiving
 //!   its `match_question`.
+//! - **queue → match**: from sending a queue request to receiving
+//!   `match_started` (the wait for opponents included).
+//! - **first question late**: how long after `match_started`'s countdown
+//!   (`starts_in_ms`, counted from its arrival) the first `match_question`
+//!   arrived: the server's delay in starting a match's play.
 //! - **heartbeats**: idle players' `ping` → `pong` round trips.
 //! - **errors by kind**: refusals by their code (`error_not_current`…) and
 //!   the generator's own failures (`connect_failed`, `connection_lost`…).
@@ -73,6 +87,10 @@ use player::{Player, Shared};
 use stats::Stats;
 pub use stats::{Latency, ServerSample, sample_server};
 
+/// In step, how long after the ramp's planned end every player sends its
+/// first request: room for the last joins to finish.
+pub const IN_STEP_MARGIN: Duration = Duration::from_secs(3);
+
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
     /// Base URL of the server, e.g. `http://127.0.0.1:8080`.
@@ -95,6 +113,11 @@ pub struct LoadConfig {
     pub mix: Mix,
     /// The running competition district battles are fought in.
     pub competition: Option<i64>,
+    /// Players act in step: each connects during the ramp and waits; once
+    /// the ramp is over, all send their first request at the same instant
+    /// and then answer on a shared beat of the think time (see
+    /// [`IN_STEP_MARGIN`]).
+    pub in_step: bool,
 }
 
 impl LoadConfig {
@@ -111,6 +134,7 @@ impl LoadConfig {
             server_pid: None,
             mix: Mix::only(Scenario::Solo),
             competition: None,
+            in_step: false,
         }
     }
 }
@@ -304,12 +328,15 @@ pub struct Report {
     pub think_ms: u64,
     pub think_sigma: f64,
     pub competition: Option<i64>,
+    /// Whether the players acted in step (`LoadConfig::in_step`).
+    pub in_step: bool,
     /// From the first start until the last player stopped.
     pub run_s: f64,
     /// From the first start to the last join.
     pub ramp_s: f64,
     pub joined: u64,
-    /// Rates are per second from the first start to the last such event.
+    /// Rates are per second from the first start (in step: joins from the
+    /// first start, the rest from the common start) to the last such event.
     pub joins_per_s: f64,
     /// From starting the sign-in to the first request's acknowledgement.
     pub join: Latency,
@@ -329,6 +356,11 @@ pub struct Report {
     /// Match questions whose arrival was not seen by every member within
     /// 30 s (a member left or was lost).
     pub fanout_incomplete: u64,
+    /// From sending a queue request to receiving `match_started`.
+    pub matched: Latency,
+    /// How long after `match_started`'s countdown the first question
+    /// arrived.
+    pub first_question_late: Latency,
     /// Idle players' `ping` → `pong` round trips.
     pub heartbeat: Latency,
     pub scenarios: Vec<ScenarioReport>,
@@ -370,7 +402,7 @@ impl Report {
         };
         let errors: u64 = self.errors.values().sum();
         format!(
-            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {name} | {} | {:.0} | {:.0} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             self.players,
             self.joins_per_s,
             self.matches_per_s,
@@ -378,11 +410,8 @@ impl Report {
             self.ack.p50_ms,
             self.ack.p99_ms,
             self.ack.p999_ms,
-            if self.fanout.samples > 0 {
-                format!("{:.2} ms", self.fanout.p99_ms)
-            } else {
-                "–".to_owned()
-            },
+            p99_or_dash(&self.fanout),
+            p99_or_dash(&self.first_question_late),
             or_dash(self.server_cpu_us_per_answer, "µs", 0),
             // Per join only where nothing but joining happened.
             or_dash(
@@ -404,18 +433,27 @@ impl Report {
     }
 }
 
+fn p99_or_dash(l: &Latency) -> String {
+    if l.samples > 0 {
+        format!("{:.2} ms", l.p99_ms)
+    } else {
+        "–".to_owned()
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "dati load → {}   mix {}   {} players, ramp {}/s, {} s each, think {} ms (σ {})",
+            "dati load → {}   mix {}   {} players, ramp {}/s, {} s each, think {} ms (σ {}){}",
             self.target,
             self.mix,
             self.players,
             self.ramp_per_s,
             self.duration_per_player_s,
             self.think_ms,
-            self.think_sigma
+            self.think_sigma,
+            if self.in_step { ", in step" } else { "" }
         )?;
         writeln!(
             f,
@@ -461,6 +499,10 @@ impl fmt::Display for Report {
             }
         }
         row(f, "question fan-out", &self.fanout)?;
+        if self.matched.samples > 0 {
+            row(f, "queue → match", &self.matched)?;
+            row(f, "1st question late", &self.first_question_late)?;
+        }
         row(f, "join", &self.join)?;
         if self.heartbeat.samples > 0 {
             row(f, "heartbeat", &self.heartbeat)?;
@@ -596,7 +638,11 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
     };
 
     let scenarios = config.mix.assign(config.players);
-    let stats = Stats::new(Instant::now());
+    let started = Instant::now();
+    let spacing = Duration::from_secs_f64(1.0 / config.ramp_per_sec);
+    let last_start = started + spacing.mul_f64(config.players.saturating_sub(1) as f64);
+    let in_step = config.in_step.then(|| last_start + IN_STEP_MARGIN);
+    let stats = Stats::new(started);
     for s in &scenarios {
         stats.scenario(*s).players.fetch_add(1, Ordering::Relaxed);
     }
@@ -609,13 +655,12 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
         think_sigma: config.think_sigma.max(0.0),
         heartbeat: config.heartbeat.filter(|h| !h.is_zero()),
         competition: config.competition,
+        in_step,
         stats,
     });
     let me = std::process::id();
     let generator_before = sample_server(me);
     let server_before = config.server_pid.and_then(sample_server);
-    let started = Instant::now();
-    let spacing = Duration::from_secs_f64(1.0 / config.ramp_per_sec);
     let mut tasks = Vec::with_capacity(config.players);
     let mut battlers = 0usize;
     for (i, scenario) in scenarios.into_iter().enumerate() {
@@ -632,7 +677,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
             district,
         };
         let start_at = started + spacing.mul_f64(i as f64);
-        let stop_at = start_at + config.duration;
+        let stop_at = in_step.unwrap_or(start_at) + config.duration;
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep_until(start_at).await;
             if let Err(kind) = player.play(stop_at).await {
@@ -641,8 +686,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
         }));
     }
     // Sample the server while every player is still connected.
-    let last_start = started + spacing.mul_f64(config.players.saturating_sub(1) as f64);
-    let peak_at = last_start + config.duration.mul_f64(0.9);
+    let peak_at = in_step.unwrap_or(last_start) + config.duration.mul_f64(0.9);
     let pid = config.server_pid;
     let peak_sample = tokio::spawn(async move {
         tokio::time::sleep_until(peak_at).await;
@@ -690,6 +734,8 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
     let peak = stats.peak_open.load(Ordering::Relaxed);
     let durable = durable_ms(&http, &target).await;
     let fanout = stats.fanout.lock().expect("fan-out lock");
+    // In step, play starts at one instant after the ramp.
+    let play_from = in_step.map_or(Duration::ZERO, |go| go - started);
     let cpu = |b: &Option<ServerSample>, a: &Option<ServerSample>| match (b, a) {
         (Some(b), Some(a)) => Some(a.cpu_seconds - b.cpu_seconds),
         _ => None,
@@ -705,21 +751,26 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<Report> {
         think_ms: config.think.as_millis() as u64,
         think_sigma: config.think_sigma,
         competition: config.competition,
+        in_step: config.in_step,
         run_s,
         ramp_s,
         joined,
-        joins_per_s: Stats::rate(joined, &stats.last_join_us, spacing),
+        joins_per_s: Stats::rate(joined, &stats.last_join_us, Duration::ZERO, spacing),
         join: Latency::of(&stats.join.lock().expect("histogram lock")),
         peak_connections: peak,
         sets_started: sets,
-        sets_per_s: Stats::rate(sets, &stats.last_set_us, spacing),
+        sets_per_s: Stats::rate(sets, &stats.last_set_us, play_from, spacing),
         matches_started: matches,
-        matches_per_s: Stats::rate(matches, &stats.last_match_us, spacing),
+        matches_per_s: Stats::rate(matches, &stats.last_match_us, play_from, spacing),
         answers,
-        answers_per_s: Stats::rate(answers, &stats.last_answer_us, spacing),
+        answers_per_s: Stats::rate(answers, &stats.last_answer_us, play_from, spacing),
         ack: Latency::of(&all_acks),
         fanout: Latency::of(&fanout.histogram),
         fanout_incomplete: fanout.incomplete + fanout.pending.len() as u64,
+        matched: Latency::of(&stats.matched.lock().expect("histogram lock")),
+        first_question_late: Latency::of(
+            &stats.first_question_late.lock().expect("histogram lock"),
+        ),
         heartbeat: Latency::of(&stats.heartbeat.lock().expect("histogram lock")),
         scenarios: scenario_reports,
         errors: stats.errors.lock().expect("errors lock").clone(),

@@ -48,6 +48,9 @@ pub(super) struct Shared {
     pub think_sigma: f64,
     pub heartbeat: Option<Duration>,
     pub competition: Option<i64>,
+    /// In step: the instant every player sends its first request, and the
+    /// origin of the answers' beat.
+    pub in_step: Option<Instant>,
     pub stats: Stats,
 }
 
@@ -76,6 +79,8 @@ struct Incoming<'a> {
     time_limit_ms: Option<u64>,
     #[serde(default)]
     remaining_ms: Option<u64>,
+    #[serde(default)]
+    starts_in_ms: Option<u64>,
     #[serde(default, borrow)]
     question: Option<QuestionKind<'a>>,
     #[serde(default)]
@@ -144,6 +149,12 @@ struct State {
     retry_at: Instant,
     /// A solo player sent `finish` at its stop time.
     finishing: bool,
+    /// In step: when to send the first request.
+    go_at: Option<Instant>,
+    /// When the queue request now waiting for its match was sent.
+    queued_at: Option<Instant>,
+    /// When the current match's countdown ends, until its first question.
+    countdown_until: Option<Instant>,
 }
 
 /// Whether the session goes on.
@@ -248,6 +259,9 @@ impl Player {
             cancel_deadline: now,
             retry_at: now,
             finishing: false,
+            go_at: None,
+            queued_at: None,
+            countdown_until: None,
         };
         match self.scenario {
             Scenario::Idle => {
@@ -257,10 +271,22 @@ impl Player {
                     .heartbeat
                     .map(|h| now + h.mul_f64(rand::rng().random::<f64>()));
             }
-            _ => send(ws, self.request()).await?,
+            _ if shared.in_step.is_some() => {
+                st.phase = Phase::Holding;
+                st.go_at = shared.in_step;
+            }
+            _ => self.ask(ws, &mut st).await?,
         }
         loop {
             let now = Instant::now();
+            if let Some(go) = st.go_at
+                && go <= now
+            {
+                st.go_at = None;
+                st.phase = Phase::Waiting;
+                self.ask(ws, &mut st).await?;
+                continue;
+            }
             if let Some(p) = st.pending
                 && p.at <= now
             {
@@ -286,11 +312,16 @@ impl Player {
                 Phase::Cancelling => st.cancel_deadline,
                 Phase::Backoff => st.retry_at.min(stop_at),
             };
-            let wake = [Some(deadline), st.pending.map(|p| p.at), st.heartbeat_at]
-                .into_iter()
-                .flatten()
-                .min()
-                .unwrap_or(deadline);
+            let wake = [
+                Some(deadline),
+                st.pending.map(|p| p.at),
+                st.heartbeat_at,
+                st.go_at,
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(deadline);
             let frame = match tokio::time::timeout_at(wake, ws.next()).await {
                 Ok(Some(Ok(frame))) => frame,
                 Ok(Some(Err(_)) | None) => return Err("connection_lost".into()),
@@ -319,7 +350,7 @@ impl Player {
                         Phase::Waiting | Phase::Playing => return Err("server_silent".into()),
                         Phase::Backoff if now >= stop_at => return Ok(()),
                         Phase::Backoff => {
-                            send(ws, self.request()).await?;
+                            self.ask(ws, &mut st).await?;
                             st.phase = Phase::Waiting;
                             continue;
                         }
@@ -364,7 +395,11 @@ impl Player {
         let stats = &self.shared.stats;
         let scenario = self.scenario;
         match msg.kind {
-            "hello" if scenario == Scenario::Idle => self.join(st, now, began),
+            // In step, a player has joined once connected: its first
+            // request waits for the common start.
+            "hello" if scenario == Scenario::Idle || self.shared.in_step.is_some() => {
+                self.join(st, now, began)
+            }
             "pong" => {
                 if let Some(nonce) = msg.nonce {
                     let sent = stats.started + Duration::from_micros(nonce);
@@ -408,6 +443,9 @@ impl Player {
                 }
                 if msg.kind == "match_question" {
                     stats.question_arrived(st.match_key, seq, st.members, now);
+                    if let Some(due) = st.countdown_until.take() {
+                        stats.first_question_late(now.saturating_duration_since(due));
+                    }
                 }
                 let multiple = q.kind == "multiple";
                 if msg.waits_for_media {
@@ -441,7 +479,7 @@ impl Player {
                 if now >= stop_at {
                     return Ok(Flow::Stop);
                 }
-                send(ws, self.request()).await?;
+                self.ask(ws, st).await?;
             }
 
             // Matches: duels, races, district battles.
@@ -473,6 +511,10 @@ impl Player {
                 let players = msg.players.as_deref().unwrap_or_default();
                 let members = players.iter().filter(|p| !p.is_bot);
                 st.members = members.clone().count() as u16;
+                if let Some(asked) = st.queued_at.take() {
+                    stats.matched(now.saturating_duration_since(asked));
+                }
+                st.countdown_until = msg.starts_in_ms.map(|ms| now + Duration::from_millis(ms));
                 // Count the match once: by its member in the lowest seat.
                 if members.map(|p| p.seat).min() == st.seat {
                     stats.started(scenario);
@@ -495,7 +537,7 @@ impl Player {
                 if now >= stop_at {
                     return Ok(Flow::Stop);
                 }
-                send(ws, self.request()).await?;
+                self.ask(ws, st).await?;
             }
             _ => {}
         }
@@ -537,17 +579,25 @@ impl Player {
         multiple: bool,
         now: Instant,
     ) {
-        let think = think_time(
-            self.shared.think,
-            self.shared.think_sigma,
-            limit_ms.map(Duration::from_millis),
-            &mut rand::rng(),
-        );
-        st.pending = Some(Pending {
-            seq,
-            at: now + think,
-            multiple,
-        });
+        let shared = &*self.shared;
+        let limit = limit_ms.map(Duration::from_millis);
+        let at = match shared.in_step {
+            Some(origin) => {
+                let beat = next_beat(origin, shared.think, now);
+                limit.map_or(beat, |l| beat.min(now + within_limit(l, l)))
+            }
+            None => now + think_time(shared.think, shared.think_sigma, limit, &mut rand::rng()),
+        };
+        st.pending = Some(Pending { seq, at, multiple });
+    }
+
+    /// Sends the request that starts the next set or joins the queue.
+    async fn ask(&self, ws: &mut Ws, st: &mut State) -> Result<(), Fail> {
+        send(ws, self.request()).await?;
+        if self.scenario.plays_matches() {
+            st.queued_at = Some(Instant::now());
+        }
+        Ok(())
     }
 
     /// What starts the next set, or joins the queue for the next match.
@@ -596,16 +646,30 @@ fn think_time(mean: Duration, sigma: f64, limit: Option<Duration>, rng: &mut imp
     let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
     let think = mean.mul_f64((sigma * z - sigma * sigma / 2.0).exp());
     match limit {
-        Some(limit) => {
-            let margin = if limit >= Duration::from_secs(2) {
-                Duration::from_secs(1)
-            } else {
-                limit / 2
-            };
-            think.min(limit - margin)
-        }
+        Some(limit) => within_limit(think, limit),
         None => think,
     }
+}
+
+/// `think`, capped at a question's time `limit` less a margin (1 s, or
+/// half a limit under 2 s), so that the answer is meant to arrive in time.
+fn within_limit(think: Duration, limit: Duration) -> Duration {
+    let margin = if limit >= Duration::from_secs(2) {
+        Duration::from_secs(1)
+    } else {
+        limit / 2
+    };
+    think.min(limit - margin)
+}
+
+/// The first beat after `now` of a clock that ticks `every` from `origin`
+/// (at `origin` itself when `now` is before it).
+fn next_beat(origin: Instant, every: Duration, now: Instant) -> Instant {
+    if now < origin || every.is_zero() {
+        return origin.max(now);
+    }
+    let beats = (now - origin).as_nanos() / every.as_nanos() + 1;
+    origin + every * u32::try_from(beats).unwrap_or(u32::MAX)
 }
 
 async fn send(ws: &mut Ws, text: String) -> Result<(), Fail> {
@@ -815,6 +879,32 @@ mod tests {
         .unwrap();
         let m: Incoming = serde_json::from_str(&pong).unwrap();
         assert_eq!(m.nonce, Some(5));
+    }
+
+    #[test]
+    fn in_step_answers_wait_for_the_next_beat() {
+        let origin = Instant::now();
+        let every = Duration::from_secs(10);
+        let at = |ms| origin + Duration::from_millis(ms);
+        assert_eq!(next_beat(origin, every, at(0)), at(10_000));
+        assert_eq!(next_beat(origin, every, at(3)), at(10_000));
+        assert_eq!(next_beat(origin, every, at(9_999)), at(10_000));
+        // A question that arrives on a beat is answered on the next one.
+        assert_eq!(next_beat(origin, every, at(10_000)), at(20_000));
+        assert_eq!(next_beat(origin, every, at(25_000)), at(30_000));
+        // Before the common start: the start itself.
+        let early = origin - Duration::from_secs(1);
+        assert_eq!(next_beat(origin, every, early), origin);
+        assert_eq!(next_beat(origin, Duration::ZERO, at(5)), at(5));
+        // The time limit still caps the wait (less its margin).
+        assert_eq!(
+            within_limit(Duration::from_secs(30), Duration::from_secs(20)),
+            Duration::from_secs(19)
+        );
+        assert_eq!(
+            within_limit(Duration::from_secs(3), Duration::from_secs(1)),
+            Duration::from_millis(500)
+        );
     }
 
     #[test]

@@ -104,6 +104,8 @@ pub(super) struct Stats {
     pub last_answer_us: AtomicU64,
     pub join: Mutex<Histogram<u64>>,
     pub heartbeat: Mutex<Histogram<u64>>,
+    pub matched: Mutex<Histogram<u64>>,
+    pub first_question_late: Mutex<Histogram<u64>>,
     pub fanout: Mutex<FanOut>,
     pub errors: Mutex<BTreeMap<String, u64>>,
 }
@@ -121,6 +123,8 @@ impl Stats {
             last_answer_us: AtomicU64::new(0),
             join: Mutex::new(histogram()),
             heartbeat: Mutex::new(histogram()),
+            matched: Mutex::new(histogram()),
+            first_question_late: Mutex::new(histogram()),
             fanout: Mutex::new(FanOut {
                 pending: HashMap::new(),
                 histogram: histogram(),
@@ -183,14 +187,23 @@ impl Stats {
         latest.fetch_max(at, Ordering::Relaxed);
     }
 
-    /// `n` events a second, over the span from the start to the last of
-    /// them (at least `floor` long).
-    pub fn rate(n: u64, latest: &AtomicU64, floor: Duration) -> f64 {
+    /// `n` events a second, over the span from `from` (after the start)
+    /// to the last of them, at least `floor` long.
+    pub fn rate(n: u64, latest: &AtomicU64, from: Duration, floor: Duration) -> f64 {
         if n == 0 {
             return 0.0;
         }
-        let span = (latest.load(Ordering::Relaxed) as f64 / 1e6).max(floor.as_secs_f64());
+        let span = (latest.load(Ordering::Relaxed) as f64 / 1e6 - from.as_secs_f64())
+            .max(floor.as_secs_f64());
         n as f64 / span
+    }
+
+    pub fn matched(&self, took: Duration) {
+        record(&self.matched, took);
+    }
+
+    pub fn first_question_late(&self, by: Duration) {
+        record(&self.first_question_late, by);
     }
 
     pub fn heartbeat(&self, took: Duration) {

@@ -5,6 +5,7 @@
 pub mod district;
 pub mod duel;
 pub mod ladder;
+pub mod loader;
 pub mod ratings;
 pub mod solo;
 pub mod views;

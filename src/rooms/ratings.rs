@@ -1,7 +1,7 @@
 //! The live ratings of the bank's questions.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use crate::domain::question::Question;
 use crate::domain::rating;
@@ -14,6 +14,17 @@ pub struct QuestionRatings {
     ratings: Mutex<HashMap<String, f64>>,
 }
 
+pub struct RatingsView<'a>(MutexGuard<'a, HashMap<String, f64>>);
+
+impl RatingsView<'_> {
+    pub fn get(&self, q: &Question) -> f64 {
+        self.0
+            .get(&q.id)
+            .copied()
+            .unwrap_or_else(|| rating::initial_question_rating(q.difficulty))
+    }
+}
+
 impl QuestionRatings {
     pub fn new(known: HashMap<String, f64>) -> QuestionRatings {
         QuestionRatings {
@@ -22,12 +33,13 @@ impl QuestionRatings {
     }
 
     pub fn get(&self, q: &Question) -> f64 {
-        self.ratings
-            .lock()
-            .expect("ratings lock poisoned")
-            .get(&q.id)
-            .copied()
-            .unwrap_or_else(|| rating::initial_question_rating(q.difficulty))
+        self.view().get(q)
+    }
+
+    /// Every rating under one lock, for ranking the whole bank: a set or
+    /// a match start reads them all.
+    pub fn view(&self) -> RatingsView<'_> {
+        RatingsView(self.ratings.lock().expect("ratings lock poisoned"))
     }
 
     /// Plays one answer and returns the member's and question's new ratings.

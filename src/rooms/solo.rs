@@ -251,7 +251,7 @@ impl SoloPlayer {
                 HashSet::new()
             }
         };
-        let ratings = &self.shared.ratings;
+        let ratings = self.shared.ratings.view();
         selection::pick_near_level(
             self.shared.bank.current().questions(),
             filter,

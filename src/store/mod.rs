@@ -473,6 +473,8 @@ pub trait PracticeStore: Send + Sync {
 #[async_trait]
 pub trait MatchStore: Send + Sync {
     async fn duel_rating(&self, member_id: i64) -> StoreResult<Option<DuelRating>>;
+    /// The duel ratings of those of `member_ids` who have one, by member.
+    async fn duel_ratings_of(&self, member_ids: &[i64]) -> StoreResult<HashMap<i64, DuelRating>>;
     /// Every member with at least one rated duel, for the rating board rebuild.
     async fn duel_ratings(&self) -> StoreResult<Vec<(i64, DuelRating)>>;
     /// Counted matches of `mode` the member started at or after `since_ms`

@@ -40,6 +40,9 @@ use crate::domain::notebook;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Rows per INSERT statement; well under SQLite's bind-variable limit.
 const ROWS_PER_INSERT: usize = 500;
+/// Ids per `IN (…)` list of a batched look-up: far under either
+/// backend's limit on bound parameters.
+const ID_LIST_CHUNK: usize = 1000;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -1041,6 +1044,25 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 row.map(|r| duel_rating_from_row(&r)).transpose()
+            }
+
+            async fn duel_ratings_of(&self, member_ids: &[i64]) -> StoreResult<HashMap<i64, DuelRating>> {
+                let mut found = HashMap::with_capacity(member_ids.len());
+                for chunk in member_ids.chunks(ID_LIST_CHUNK) {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT member_id, rating, deviation, volatility, games, wins, losses, draws, updated_at \
+                         FROM duel_ratings WHERE member_id IN (",
+                    );
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(&self.pool).await? {
+                        found.insert(r.try_get("member_id")?, duel_rating_from_row(&r)?);
+                    }
+                }
+                Ok(found)
             }
 
             async fn duel_ratings(&self) -> StoreResult<Vec<(i64, DuelRating)>> {

@@ -325,15 +325,18 @@ pub fn setup(duels: &Duels, battle: FormedBattle) -> Option<RoomSetup> {
     let everyone: Vec<&Entrant> = battle.sides.iter().flatten().map(|(e, _)| e).collect();
     let level =
         everyone.iter().map(|e| e.member.rating).sum::<f64>() / everyone.len().max(1) as f64;
+    let ratings = duels.question_ratings.view();
     let questions = selection::pick_near_level(
         &pool,
         &Filter::default(),
         battle.rules.questions_per_battle as usize,
         level,
-        |q| duels.question_ratings.get(q),
+        |q| ratings.get(q),
         &HashSet::new(),
         &mut rng,
     );
+    // Not held while the match is set up.
+    drop(ratings);
     let seats: Vec<RoomSeat> = battle
         .sides
         .iter()

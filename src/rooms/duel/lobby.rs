@@ -370,15 +370,18 @@ pub fn setup(duels: &Duels, game: Game) -> RoomSetup {
     let mut rng = StdRng::from_os_rng();
     let level = game.entrants.iter().map(|e| e.member.rating).sum::<f64>()
         / game.entrants.len().max(1) as f64;
+    let ratings = duels.question_ratings.view();
     let questions = selection::pick_near_level(
         duels.bank.current().questions(),
         &Filter::default(),
         duels.config.questions,
         level,
-        |q| duels.question_ratings.get(q),
+        |q| ratings.get(q),
         &HashSet::new(),
         &mut rng,
     );
+    // Not held while the match is set up.
+    drop(ratings);
     let mut seats: Vec<RoomSeat> = game
         .entrants
         .iter()

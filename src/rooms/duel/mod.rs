@@ -24,6 +24,7 @@ use tokio_util::task::TaskTracker;
 
 use self::lobby::Lobby;
 use self::room::{MatchCmd, not_in_match};
+use super::loader::BatchLoader;
 use super::ratings::QuestionRatings;
 use super::solo::refusal;
 use super::wall_ms;
@@ -38,7 +39,7 @@ use crate::store::competitions::CompetitionStore;
 use crate::store::ladder::LadderStore;
 use crate::store::leaderboard::Period;
 use crate::store::writer::WriteQueue;
-use crate::store::{MatchStore, Member, MemberStore, WriteOp};
+use crate::store::{DuelRating, MatchStore, Member, MemberStore, WriteOp};
 use crate::ws::protocol::{ActiveMatchView, ClientMsg, ErrorCode, Refusal, ServerMsg};
 
 /// Messages a connection's outbox holds; a match that finds it full treats
@@ -183,6 +184,8 @@ pub struct Duels {
     pub question_ratings: Arc<QuestionRatings>,
     pub stats: QuestionStats,
     pub ratings: DuelRatings,
+    /// Duel ratings not yet cached, read for a crowd at once.
+    rating_loader: BatchLoader<DuelRating>,
     store: Arc<dyn MatchStore>,
     queue: WriteQueue,
     pub(crate) ids: Arc<super::IdMint>,
@@ -245,6 +248,16 @@ impl Duels {
             question_ratings: deps.question_ratings,
             stats: deps.stats,
             ratings: DuelRatings::default(),
+            rating_loader: {
+                let store = deps.store.clone();
+                BatchLoader::spawn(
+                    Box::new(move |ids: Vec<i64>| {
+                        let store = store.clone();
+                        Box::pin(async move { store.duel_ratings_of(&ids).await })
+                    }),
+                    deps.shutdown.clone(),
+                )
+            },
             store: deps.store,
             queue: deps.queue,
             ids: deps.ids,
@@ -737,7 +750,7 @@ impl Duels {
         let glicko = match self.ratings.get(member_id) {
             Some(g) => Some(g),
             None => {
-                match tokio::time::timeout(LOOKUP_TIMEOUT, self.store.duel_rating(member_id)).await
+                match tokio::time::timeout(LOOKUP_TIMEOUT, self.rating_loader.load(member_id)).await
                 {
                     Ok(Ok(found)) => {
                         let g = found.map_or(NEW_PLAYER, |r| Glicko {

@@ -722,6 +722,16 @@ impl Room {
         self.bot_plans.iter_mut().for_each(|p| *p = None);
         self.link.over.store(true, Ordering::Relaxed);
         self.emit_all(MatchBody::MatchOver(view));
+        // While the room lingers, a player who comes back needs the result,
+        // not the match: the one who dropped at the very end still gets
+        // `match_over` replayed, anyone further behind a snapshot, which
+        // carries the result. The match's frames go now, not a minute
+        // later: thousands of finished rooms linger after a crowd's round.
+        for log in &mut self.logs {
+            let older = log.len().saturating_sub(1);
+            log.drain(..older);
+            log.shrink_to_fit();
+        }
         if self.mode == MatchMode::Duel
             && outcome != Outcome::Aborted
             && !self.duels.shutdown.is_cancelled()
@@ -993,7 +1003,24 @@ fn outcome_name(outcome: Outcome) -> &'static str {
 }
 
 pub fn to_text(msg: &ServerMsg) -> Utf8Bytes {
-    Utf8Bytes::from(serde_json::to_string(msg).expect("server messages serialize"))
+    thread_local! {
+        /// Frames are written here and then copied out at their exact
+        /// size: a growing `String` would take four or five reallocations
+        /// for a question and keep up to twice its length, for as long as
+        /// a match keeps the frame for replay.
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    /// A rare giant frame (a long snapshot) does not stay behind.
+    const KEEP: usize = 64 << 10;
+    SCRATCH.with_borrow_mut(|buf| {
+        buf.clear();
+        serde_json::to_writer(&mut *buf, msg).expect("server messages serialize");
+        let text = Utf8Bytes::from(std::str::from_utf8(buf).expect("serde_json writes UTF-8"));
+        if buf.capacity() > KEEP {
+            *buf = Vec::new();
+        }
+        text
+    })
 }
 
 /// The refusal for a match command that names a match this connection is

@@ -235,15 +235,18 @@ pub fn setup(duels: &Duels, race: Race) -> RoomSetup {
         .map(|e| e.entrant.member.rating)
         .sum::<f64>()
         / race.entrants.len().max(1) as f64;
+    let ratings = duels.question_ratings.view();
     let questions = selection::pick_near_level(
         duels.bank.current().questions(),
         &Filter::default(),
         duels.ladder.config.questions,
         level,
-        |q| duels.question_ratings.get(q),
+        |q| ratings.get(q),
         &HashSet::new(),
         &mut rng,
     );
+    // Not held while the match is set up.
+    drop(ratings);
     let mut seats: Vec<RoomSeat> = race
         .entrants
         .iter()
