@@ -258,6 +258,16 @@ async fn match_suite(stores: &Stores, a: i64, b: i64) {
         stores.matches.duel_rating(b).await.unwrap().unwrap().losses,
         1
     );
+    // Batched for a queueing crowd: the same rows, and none for a member
+    // who has not duelled.
+    let batched = stores
+        .matches
+        .duel_ratings_of(&[a, b, i64::MAX])
+        .await
+        .unwrap();
+    assert_eq!(batched.len(), 2);
+    assert_eq!(batched[&a], duel_a);
+    assert_eq!(batched[&b].losses, 1);
     // Duel answers leave the practice rating alone but count in question stats.
     assert_eq!(
         stores.members.member(a).await.unwrap().unwrap().rating,

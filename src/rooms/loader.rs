@@ -1,5 +1,5 @@
-//! Look-ups by member id that arrive together, sent to the store as one
-//! query.
+//! Look-ups (by member, or by season and member) that arrive together,
+//! sent to the store as one query.
 //!
 //! A crowd that queues at once (an organizer's 20:00 start) asks for
 //! thousands of ratings within a second. One query each costs a round trip
@@ -9,6 +9,7 @@
 //! it did; in a crowd, hundreds share a query. Nothing waits on purpose.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -24,23 +25,28 @@ const MAX_BATCH: usize = 500;
 /// id, or the store's error (shared by every look-up of the failed query).
 pub type Loaded<V> = Result<Option<V>, Arc<StoreError>>;
 
-/// Fetches the values of a batch of ids: those it has, by id.
-pub type Fetch<V> =
-    Box<dyn Fn(Vec<i64>) -> BoxFuture<'static, StoreResult<HashMap<i64, V>>> + Send + Sync>;
+/// Fetches the values of a batch of keys (sorted, each once): those it
+/// has, by key.
+pub type Fetch<K, V> =
+    Box<dyn Fn(Vec<K>) -> BoxFuture<'static, StoreResult<HashMap<K, V>>> + Send + Sync>;
 
-type Request<V> = (i64, oneshot::Sender<Loaded<V>>);
+type Request<K, V> = (K, oneshot::Sender<Loaded<V>>);
 
-pub struct BatchLoader<V> {
-    requests: mpsc::UnboundedSender<Request<V>>,
+pub struct BatchLoader<K, V> {
+    requests: mpsc::UnboundedSender<Request<K, V>>,
 }
 
-impl<V: Clone + Send + 'static> BatchLoader<V> {
+impl<K, V> BatchLoader<K, V>
+where
+    K: Copy + Ord + Hash + Send + 'static,
+    V: Clone + Send + 'static,
+{
     /// Starts the loader's task; it ends at `shutdown` or when the loader
     /// is dropped.
-    pub fn spawn(fetch: Fetch<V>, shutdown: CancellationToken) -> BatchLoader<V> {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Request<V>>();
+    pub fn spawn(fetch: Fetch<K, V>, shutdown: CancellationToken) -> BatchLoader<K, V> {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Request<K, V>>();
         tokio::spawn(async move {
-            let mut batch: Vec<Request<V>> = Vec::new();
+            let mut batch: Vec<Request<K, V>> = Vec::new();
             loop {
                 let first = tokio::select! {
                     _ = shutdown.cancelled() => break,
@@ -56,7 +62,7 @@ impl<V: Clone + Send + 'static> BatchLoader<V> {
                         Err(_) => break,
                     }
                 }
-                let mut ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+                let mut ids: Vec<K> = batch.iter().map(|(id, _)| *id).collect();
                 ids.sort_unstable();
                 ids.dedup();
                 metrics::histogram!("dati_lookup_batch_size").record(ids.len() as f64);
@@ -80,7 +86,7 @@ impl<V: Clone + Send + 'static> BatchLoader<V> {
 
     /// The value for `id`. A loader that has stopped (shutdown) answers
     /// as an unavailable store would.
-    pub async fn load(&self, id: i64) -> Loaded<V> {
+    pub async fn load(&self, id: K) -> Loaded<V> {
         let (reply, answer) = oneshot::channel();
         let stopped = || Arc::new(StoreError::Database(sqlx::Error::PoolClosed));
         if self.requests.send((id, reply)).is_err() {
@@ -99,7 +105,7 @@ mod tests {
     use super::*;
 
     /// A loader over `i64 → i64 * 10` for even ids, recording each batch.
-    fn tens(batches: Arc<Mutex<Vec<Vec<i64>>>>, fail: bool) -> BatchLoader<i64> {
+    fn tens(batches: Arc<Mutex<Vec<Vec<i64>>>>, fail: bool) -> BatchLoader<i64, i64> {
         BatchLoader::spawn(
             Box::new(move |ids: Vec<i64>| {
                 batches.lock().unwrap().push(ids.clone());
@@ -162,7 +168,7 @@ mod tests {
     #[tokio::test]
     async fn after_shutdown_look_ups_fail_instead_of_hanging() {
         let shutdown = CancellationToken::new();
-        let loader = BatchLoader::<i64>::spawn(
+        let loader = BatchLoader::<i64, i64>::spawn(
             Box::new(|_| async { Ok(HashMap::new()) }.boxed()),
             shutdown.clone(),
         );

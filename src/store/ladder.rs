@@ -3,12 +3,12 @@
 //! results arrive with `WriteOp::MatchFinished` and are applied once, in
 //! the batch's transaction (see `write_ladder_results!`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 
-use super::sql::{PgStore, SqliteStore};
+use super::sql::{ID_LIST_CHUNK, PgStore, SqliteStore};
 use super::{DuelRating, LadderRank, LadderSeason, MatchEnd, MatchPlayerResult, StoreResult};
 
 #[async_trait]
@@ -33,6 +33,35 @@ pub trait LadderStore: Send + Sync {
     async fn ladder_ranks(&self, season_id: i64) -> StoreResult<Vec<LadderRank>>;
     /// The hidden rating (games counts races; wins, losses, draws are 0).
     async fn ladder_rating(&self, member_id: i64) -> StoreResult<Option<DuelRating>>;
+    /// For each of `member_ids` who ever raced up to `season_id`: their
+    /// standing in `season_id` if they have one, else in the latest season
+    /// before it (what [`Self::ladder_rank`] and then
+    /// [`Self::previous_ladder_rank`] give one member).
+    async fn latest_ladder_ranks(
+        &self,
+        season_id: i64,
+        member_ids: &[i64],
+    ) -> StoreResult<HashMap<i64, LadderRank>>;
+    /// [`Self::ladder_rating`] for each of `member_ids` who has one.
+    async fn ladder_ratings_of(&self, member_ids: &[i64]) -> StoreResult<HashMap<i64, DuelRating>>;
+}
+
+fn ladder_rating_from_row<R: Row>(r: &R) -> StoreResult<DuelRating>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(DuelRating {
+        rating: r.try_get("rating")?,
+        deviation: r.try_get("deviation")?,
+        volatility: r.try_get("volatility")?,
+        games: r.try_get("races")?,
+        wins: 0,
+        losses: 0,
+        draws: 0,
+        updated_at_ms: r.try_get("updated_at")?,
+    })
 }
 
 fn rank_from_row<R: Row>(r: &R) -> StoreResult<LadderRank>
@@ -131,19 +160,51 @@ macro_rules! impl_ladder_store {
                 .bind(member_id)
                 .fetch_optional(self.pool())
                 .await?;
-                row.map(|r| {
-                    Ok(DuelRating {
-                        rating: r.try_get("rating")?,
-                        deviation: r.try_get("deviation")?,
-                        volatility: r.try_get("volatility")?,
-                        games: r.try_get("races")?,
-                        wins: 0,
-                        losses: 0,
-                        draws: 0,
-                        updated_at_ms: r.try_get("updated_at")?,
-                    })
-                })
-                .transpose()
+                row.map(|r| ladder_rating_from_row(&r)).transpose()
+            }
+
+            async fn latest_ladder_ranks(&self, season_id: i64, member_ids: &[i64]) -> StoreResult<HashMap<i64, LadderRank>> {
+                let mut latest: HashMap<i64, LadderRank> = HashMap::with_capacity(member_ids.len());
+                for chunk in member_ids.chunks(ID_LIST_CHUNK) {
+                    // Every season a member raced in up to this one: a few
+                    // rows each; the newest wins.
+                    let mut q = QueryBuilder::new(format!("SELECT {RANK_COLUMNS} FROM ladder_ranks WHERE season_id <= "));
+                    q.push_bind(season_id);
+                    q.push(" AND member_id IN (");
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(self.pool()).await? {
+                        let rank = rank_from_row(&r)?;
+                        match latest.get(&rank.member_id) {
+                            Some(newer) if newer.season_id >= rank.season_id => {}
+                            _ => {
+                                latest.insert(rank.member_id, rank);
+                            }
+                        }
+                    }
+                }
+                Ok(latest)
+            }
+
+            async fn ladder_ratings_of(&self, member_ids: &[i64]) -> StoreResult<HashMap<i64, DuelRating>> {
+                let mut found = HashMap::with_capacity(member_ids.len());
+                for chunk in member_ids.chunks(ID_LIST_CHUNK) {
+                    let mut q = QueryBuilder::new(
+                        "SELECT member_id, rating, deviation, volatility, races, updated_at FROM ladder_ratings WHERE member_id IN (",
+                    );
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    for r in q.build().fetch_all(self.pool()).await? {
+                        found.insert(r.try_get("member_id")?, ladder_rating_from_row(&r)?);
+                    }
+                }
+                Ok(found)
             }
         }
     };

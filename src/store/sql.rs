@@ -42,7 +42,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const ROWS_PER_INSERT: usize = 500;
 /// Ids per `IN (…)` list of a batched look-up: far under either
 /// backend's limit on bound parameters.
-const ID_LIST_CHUNK: usize = 1000;
+pub(super) const ID_LIST_CHUNK: usize = 1000;
 
 pub struct SqliteStore {
     pool: SqlitePool,

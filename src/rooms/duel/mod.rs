@@ -185,7 +185,7 @@ pub struct Duels {
     pub stats: QuestionStats,
     pub ratings: DuelRatings,
     /// Duel ratings not yet cached, read for a crowd at once.
-    rating_loader: BatchLoader<DuelRating>,
+    rating_loader: BatchLoader<i64, DuelRating>,
     store: Arc<dyn MatchStore>,
     queue: WriteQueue,
     pub(crate) ids: Arc<super::IdMint>,
@@ -261,7 +261,7 @@ impl Duels {
             store: deps.store,
             queue: deps.queue,
             ids: deps.ids,
-            ladder: Ladder::new(deps.ladder, deps.ladder_store),
+            ladder: Ladder::new(deps.ladder, deps.ladder_store, deps.shutdown.clone()),
             battles: Battles::new(deps.district),
             competitions: deps.competitions,
             battle_store: deps.battle_store,

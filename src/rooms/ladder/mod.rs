@@ -24,8 +24,9 @@ use crate::domain::selection::{self, Filter};
 use crate::rooms::duel::Duels;
 use crate::rooms::duel::room::{MatchMode, RoomSeat, RoomSetup};
 use crate::rooms::duel::views::SeatInfo;
+use crate::rooms::loader::{BatchLoader, Loaded};
 use crate::store::ladder::LadderStore;
-use crate::store::{LadderRank, LadderSeason, StoreError, StoreResult};
+use crate::store::{DuelRating, LadderRank, LadderSeason, StoreError, StoreResult};
 use crate::ws::protocol::{RankView, SeasonView};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,10 +60,48 @@ pub struct Ladder {
     ranks: Mutex<HashMap<(i64, i64), Rank>>,
     /// The hidden ratings of members seen since start.
     ratings: Mutex<HashMap<i64, Glicko>>,
+    /// Ranks not yet cached, for a crowd at once: by (season, member),
+    /// the row a rank starts from (that season's, else the latest before).
+    rank_loader: BatchLoader<(i64, i64), LadderRank>,
+    /// Hidden ratings not yet cached, for a crowd at once.
+    rating_loader: BatchLoader<i64, DuelRating>,
 }
 
 impl Ladder {
-    pub fn new(config: LadderConfig, store: Arc<dyn LadderStore>) -> Ladder {
+    pub fn new(
+        config: LadderConfig,
+        store: Arc<dyn LadderStore>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> Ladder {
+        let ranks_from = store.clone();
+        let rank_loader = BatchLoader::spawn(
+            Box::new(move |keys: Vec<(i64, i64)>| {
+                let store = ranks_from.clone();
+                Box::pin(async move {
+                    // Keys come sorted: one query per season (there is
+                    // nearly always one).
+                    let mut found = HashMap::with_capacity(keys.len());
+                    for group in keys.chunk_by(|a, b| a.0 == b.0) {
+                        let season_id = group[0].0;
+                        let members: Vec<i64> = group.iter().map(|k| k.1).collect();
+                        for (member, rank) in store.latest_ladder_ranks(season_id, &members).await?
+                        {
+                            found.insert((season_id, member), rank);
+                        }
+                    }
+                    Ok(found)
+                })
+            }),
+            shutdown.clone(),
+        );
+        let ratings_from = store.clone();
+        let rating_loader = BatchLoader::spawn(
+            Box::new(move |ids: Vec<i64>| {
+                let store = ratings_from.clone();
+                Box::pin(async move { store.ladder_ratings_of(&ids).await })
+            }),
+            shutdown,
+        );
         Ladder {
             queue: Mutex::new(RaceQueue::new(config.bot_fill_after)),
             config,
@@ -70,6 +109,8 @@ impl Ladder {
             seasons: tokio::sync::Mutex::new(Vec::new()),
             ranks: Mutex::default(),
             ratings: Mutex::default(),
+            rank_loader,
+            rating_loader,
         }
     }
 
@@ -132,11 +173,10 @@ impl Ladder {
         if let Some(r) = self.cached_rank(season_id, member_id) {
             return Ok(r);
         }
-        let rank = match timed(self.store.ladder_rank(season_id, member_id)).await? {
-            Some(r) => stored_rank(&r),
-            None => timed(self.store.previous_ladder_rank(season_id, member_id))
-                .await?
-                .map_or(Rank::START, |r| ladder::soft_reset(stored_rank(&r))),
+        let rank = match timed_load(self.rank_loader.load((season_id, member_id))).await? {
+            Some(r) if r.season_id == season_id => stored_rank(&r),
+            Some(earlier) => ladder::soft_reset(stored_rank(&earlier)),
+            None => Rank::START,
         };
         let mut ranks = self.ranks.lock().expect("ranks lock poisoned");
         Ok(*ranks.entry((season_id, member_id)).or_insert(rank))
@@ -161,7 +201,7 @@ impl Ladder {
         {
             return Some(*g);
         }
-        match timed(self.store.ladder_rating(member_id)).await {
+        match timed_load(self.rating_loader.load(member_id)).await {
             Ok(found) => {
                 let g = found.map_or(NEW_PLAYER, |r| Glicko {
                     rating: r.rating,
@@ -200,6 +240,16 @@ async fn timed<T>(f: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
     tokio::time::timeout(LOOKUP_TIMEOUT, f)
         .await
         .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?
+}
+
+/// A batched look-up within the same bound as one of its own.
+async fn timed_load<V>(f: impl Future<Output = Loaded<V>>) -> StoreResult<Option<V>> {
+    match tokio::time::timeout(LOOKUP_TIMEOUT, f).await {
+        Ok(Ok(found)) => Ok(found),
+        // Shared by every look-up of the failed query: passed on as text.
+        Ok(Err(e)) => Err(StoreError::Database(sqlx::Error::Protocol(e.to_string()))),
+        Err(_) => Err(StoreError::Database(sqlx::Error::PoolTimedOut)),
+    }
 }
 
 fn stored_rank(r: &LadderRank) -> Rank {
