@@ -46,6 +46,10 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// One failed query's error, passed to each of the look-ups it served
+    /// (`rooms::loader`).
+    #[error("{0}")]
+    Shared(std::sync::Arc<StoreError>),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

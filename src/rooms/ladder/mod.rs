@@ -246,8 +246,7 @@ async fn timed<T>(f: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
 async fn timed_load<V>(f: impl Future<Output = Loaded<V>>) -> StoreResult<Option<V>> {
     match tokio::time::timeout(LOOKUP_TIMEOUT, f).await {
         Ok(Ok(found)) => Ok(found),
-        // Shared by every look-up of the failed query: passed on as text.
-        Ok(Err(e)) => Err(StoreError::Database(sqlx::Error::Protocol(e.to_string()))),
+        Ok(Err(e)) => Err(StoreError::Shared(e)),
         Err(_) => Err(StoreError::Database(sqlx::Error::PoolTimedOut)),
     }
 }
