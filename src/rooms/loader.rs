@@ -20,6 +20,10 @@ use crate::store::{StoreError, StoreResult};
 
 /// Look-ups per query, at most.
 const MAX_BATCH: usize = 500;
+/// Look-ups waiting for the loader, at most. Each comes from a request a
+/// connection is awaiting (under its own timeout), so this is reached only
+/// when the database falls far behind; further callers then wait for room.
+const QUEUE_CAPACITY: usize = 8 * MAX_BATCH;
 
 /// What a look-up gets: the value, `None` when the store has none for the
 /// id, or the store's error (shared by every look-up of the failed query).
@@ -33,7 +37,7 @@ pub type Fetch<K, V> =
 type Request<K, V> = (K, oneshot::Sender<Loaded<V>>);
 
 pub struct BatchLoader<K, V> {
-    requests: mpsc::UnboundedSender<Request<K, V>>,
+    requests: mpsc::Sender<Request<K, V>>,
 }
 
 impl<K, V> BatchLoader<K, V>
@@ -44,7 +48,7 @@ where
     /// Starts the loader's task; it ends at `shutdown` or when the loader
     /// is dropped.
     pub fn spawn(fetch: Fetch<K, V>, shutdown: CancellationToken) -> BatchLoader<K, V> {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Request<K, V>>();
+        let (tx, mut rx) = mpsc::channel::<Request<K, V>>(QUEUE_CAPACITY);
         tokio::spawn(async move {
             let mut batch: Vec<Request<K, V>> = Vec::new();
             loop {
@@ -89,7 +93,16 @@ where
     pub async fn load(&self, id: K) -> Loaded<V> {
         let (reply, answer) = oneshot::channel();
         let stopped = || Arc::new(StoreError::Database(sqlx::Error::PoolClosed));
-        if self.requests.send((id, reply)).is_err() {
+        // `try_send` first: it queues without yielding to the scheduler, so
+        // a crowd's look-ups land in the same batch; only a full queue waits.
+        let queued = match self.requests.try_send((id, reply)) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(request)) => {
+                self.requests.send(request).await.map_err(|_| ())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
+        };
+        if queued.is_err() {
             return Err(stopped());
         }
         answer.await.unwrap_or_else(|_| Err(stopped()))
@@ -143,6 +156,17 @@ mod tests {
             batches.iter().all(|b| b.windows(2).all(|w| w[0] < w[1])),
             "ids are asked once per query"
         );
+    }
+
+    #[tokio::test]
+    async fn past_the_queue_s_capacity_callers_wait_for_room_and_all_are_answered() {
+        let batches = Arc::default();
+        let loader = tens(Arc::clone(&batches), false);
+        let n = QUEUE_CAPACITY as i64 + 700;
+        let loaded = futures_util::future::join_all((0..n).map(|id| loader.load(id))).await;
+        assert!(loaded.into_iter().all(|r| r.is_ok()));
+        let asked: usize = batches.lock().unwrap().iter().map(Vec::len).sum();
+        assert_eq!(asked as i64, n);
     }
 
     #[tokio::test]

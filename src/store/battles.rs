@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::StoreResult;
-use super::sql::{PgStore, SqliteStore};
+use super::sql::{ID_LIST_CHUNK, PgStore, SqliteStore};
 
 /// One district's battles in a competition, summed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,9 +60,6 @@ pub trait BattleStore: Send + Sync {
         member_ids: &[i64],
     ) -> StoreResult<Vec<MemberBattles>>;
 }
-
-/// Members per `IN (…)` list, well under either database's bind limit.
-const MEMBERS_PER_QUERY: usize = 500;
 
 /// Players of a competition's battles, each with their side's district.
 const PLAYERS: &str = "FROM match_players p \
@@ -168,7 +165,7 @@ macro_rules! impl_battle_store {
 
             async fn member_battles_among(&self, competition_id: i64, member_ids: &[i64]) -> StoreResult<Vec<MemberBattles>> {
                 let mut out = Vec::new();
-                for chunk in member_ids.chunks(MEMBERS_PER_QUERY) {
+                for chunk in member_ids.chunks(ID_LIST_CHUNK) {
                     // The competition is `$1`; the members follow.
                     let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
                     let sql = format!(

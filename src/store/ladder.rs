@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
-use super::sql::{ID_LIST_CHUNK, PgStore, SqliteStore};
+use super::sql::{ID_LIST_CHUNK, PgStore, SqliteStore, push_id_list};
 use super::{DuelRating, LadderRank, LadderSeason, MatchEnd, MatchPlayerResult, StoreResult};
 
 #[async_trait]
@@ -170,12 +170,8 @@ macro_rules! impl_ladder_store {
                     // rows each; the newest wins.
                     let mut q = QueryBuilder::new(format!("SELECT {RANK_COLUMNS} FROM ladder_ranks WHERE season_id <= "));
                     q.push_bind(season_id);
-                    q.push(" AND member_id IN (");
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
+                    q.push(" AND member_id IN ");
+                    push_id_list(&mut q, chunk);
                     for r in q.build().fetch_all(self.pool()).await? {
                         let rank = rank_from_row(&r)?;
                         match latest.get(&rank.member_id) {
@@ -193,13 +189,9 @@ macro_rules! impl_ladder_store {
                 let mut found = HashMap::with_capacity(member_ids.len());
                 for chunk in member_ids.chunks(ID_LIST_CHUNK) {
                     let mut q = QueryBuilder::new(
-                        "SELECT member_id, rating, deviation, volatility, races, updated_at FROM ladder_ratings WHERE member_id IN (",
+                        "SELECT member_id, rating, deviation, volatility, races, updated_at FROM ladder_ratings WHERE member_id IN ",
                     );
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
+                    push_id_list(&mut q, chunk);
                     for r in q.build().fetch_all(self.pool()).await? {
                         found.insert(r.try_get("member_id")?, ladder_rating_from_row(&r)?);
                     }

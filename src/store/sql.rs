@@ -44,6 +44,20 @@ const ROWS_PER_INSERT: usize = 500;
 /// backend's limit on bound parameters.
 pub(super) const ID_LIST_CHUNK: usize = 1000;
 
+/// Appends `(id, id, …)` to `q`, each id a bound parameter: the list of an
+/// `IN`. At most [`ID_LIST_CHUNK`] ids at a time.
+pub(super) fn push_id_list<DB: sqlx::Database>(q: &mut QueryBuilder<'_, DB>, ids: &[i64])
+where
+    for<'a> i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push("(");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(")");
+}
+
 pub struct SqliteStore {
     pool: SqlitePool,
     /// The answer writer's own connection. SQLite drops a connection's
@@ -470,13 +484,12 @@ macro_rules! impl_sql_store {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut q = QueryBuilder::<$db>::new("SELECT id, nickname, district, rating, created_at FROM members WHERE id IN (");
-                let mut list = q.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
+                let mut rows = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(ID_LIST_CHUNK) {
+                    let mut q = QueryBuilder::<$db>::new("SELECT id, nickname, district, rating, created_at FROM members WHERE id IN ");
+                    push_id_list(&mut q, chunk);
+                    rows.extend(q.build().fetch_all(&self.pool).await?);
                 }
-                q.push(")");
-                let rows = q.build().fetch_all(&self.pool).await?;
                 rows.iter().map(member_from_row).collect()
             }
 
@@ -1051,13 +1064,9 @@ macro_rules! impl_sql_store {
                 for chunk in member_ids.chunks(ID_LIST_CHUNK) {
                     let mut q = QueryBuilder::<$db>::new(
                         "SELECT member_id, rating, deviation, volatility, games, wins, losses, draws, updated_at \
-                         FROM duel_ratings WHERE member_id IN (",
+                         FROM duel_ratings WHERE member_id IN ",
                     );
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
+                    push_id_list(&mut q, chunk);
                     for r in q.build().fetch_all(&self.pool).await? {
                         found.insert(r.try_get("member_id")?, duel_rating_from_row(&r)?);
                     }
